@@ -1,0 +1,5 @@
+"""`python -m fundbot`."""
+
+from fundbot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""The `fundbot` command: parse arguments and hand over to one module per command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from fundbot import __version__
+from fundbot.commands import deps
+
+# Explicit, in the order `fundbot --help` shows them.
+COMMANDS: tuple[ModuleType, ...] = (deps,)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fundbot",
+        description="Fund the open source your organisation depends on.",
+    )
+    parser.add_argument("--version", action="version", version=f"fundbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    result: int = args.run(args)
+    return result

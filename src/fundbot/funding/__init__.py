@@ -1,0 +1,1 @@
+"""Find where each dependency's people accept money: sources, resolver, cache."""

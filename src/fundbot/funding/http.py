@@ -1,0 +1,154 @@
+"""One HTTP client for every funding source: per-host limits, retries, request counts."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from fundbot.errors import FundbotError
+from fundbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+# Longer than this and we give up on the package rather than stall the whole scan.
+RETRY_AFTER_CAP = 60.0
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class FetchError(FundbotError):
+    """A request that failed after its retries; the caller marks its packages unknown."""
+
+    def __init__(self, url: str, reason: str, status: int | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.status = status
+        super().__init__(f"{url}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON; invalid JSON raises FetchError (a broken mirror, not our bug)."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError):
+            raise FetchError("", f"invalid JSON in a {self.status} answer") from None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class HttpClient:
+    """Wraps the application's one aiohttp session; counts requests per host."""
+
+    session: aiohttp.ClientSession
+    settings: Settings
+    sleep: Sleep = asyncio.sleep
+    requests: Counter[str] = field(default_factory=Counter)
+    _limits: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+
+    def _limit(self, host: str) -> asyncio.Semaphore:
+        semaphore = self._limits.get(host)
+        if semaphore is None:
+            semaphore = self._limits[host] = asyncio.Semaphore(self.settings.http_concurrency)
+        return semaphore
+
+    async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> Response:
+        return await self.request("GET", url, headers=headers)
+
+    async def post_json(
+        self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        return await self.request("POST", url, headers=headers, json_body=payload)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        json_body: Any = None,
+    ) -> Response:
+        """Send with retries on 429/5xx and connection errors; other statuses are returned."""
+        host = urlsplit(url).netloc
+        all_headers = {"User-Agent": self.settings.user_agent, **(headers or {})}
+        attempts = self.settings.http_retries + 1
+        last = "no attempt"
+        for attempt in range(attempts):
+            try:
+                response = await self._send(method, url, host, all_headers, json_body)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                last = f"connection failed ({type(exc).__name__})"
+                delay = self._backoff(attempt)
+            else:
+                if response.status not in RETRYABLE:
+                    return response
+                last = f"HTTP {response.status}"
+                delay = _retry_after(response.headers) or self._backoff(attempt)
+                if delay > RETRY_AFTER_CAP:
+                    raise FetchError(url, f"{last}, retry after {delay:.0f}s", response.status)
+            if attempt + 1 < attempts:
+                log.debug("retrying", extra={"url": url, "reason": last, "delay": delay})
+                await self.sleep(delay if self.settings.retry_sleep else 0)
+        raise FetchError(url, f"{last} after {attempts} attempts")
+
+    async def _send(
+        self, method: str, url: str, host: str, headers: Mapping[str, str], json_body: Any
+    ) -> Response:
+        timeout = aiohttp.ClientTimeout(total=self.settings.http_timeout)
+        async with self._limit(host):
+            self.requests[host] += 1
+            async with self.session.request(
+                method, url, headers=headers, json=json_body, timeout=timeout
+            ) as resp:
+                body = await resp.content.read(MAX_BODY_BYTES + 1)
+                if len(body) > MAX_BODY_BYTES:
+                    raise FetchError(url, "answer larger than 32 MB", resp.status)
+                return Response(resp.status, dict(resp.headers), body)
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        ceiling: float = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """`Retry-After` as seconds or an HTTP date; `x-ratelimit-reset` as GitHub sends it."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, parsed.timestamp() - time.time())
+    reset = headers.get("x-ratelimit-reset") or headers.get("X-RateLimit-Reset")
+    remaining = headers.get("x-ratelimit-remaining") or headers.get("X-RateLimit-Remaining")
+    if reset and remaining == "0" and reset.isdigit():
+        return max(0.0, float(reset) - time.time())
+    return None

@@ -1,0 +1,197 @@
+"""The plain values that flow through fundbot's pipeline: scan, resolve, plan, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Literal, get_args
+
+Scope = Literal["runtime", "dev", "test", "build", "optional", "peer"]
+SCOPES: Final[tuple[Scope, ...]] = get_args(Scope)
+
+# Why a dependency cannot be looked up in a public registry. Closed set: a scanner that
+# meets something new picks the nearest reason rather than inventing one.
+SkipReason = Literal[
+    "docker",  # a `docker://` image (GitHub Actions)
+    "git",  # fetched from a git repository, not a registry
+    "invalid",  # a declaration fundbot could not make sense of
+    "local",  # a local action or file in the same repository (`./…`)
+    "path",  # a path dependency on another directory
+    "sdk",  # provided by a toolchain SDK (Flutter, Dart)
+    "url",  # a direct URL (tarball, wheel)
+    "workspace",  # a member of the same workspace/monorepo
+]
+SKIP_REASONS: Final[tuple[SkipReason, ...]] = get_args(SkipReason)
+
+ECOSYSTEMS: Final[tuple[str, ...]] = (
+    "cargo",
+    "github-actions",
+    "go",
+    "hex",
+    "maven",
+    "npm",
+    "nuget",
+    "packagist",
+    "pub",
+    "pypi",
+    "rubygems",
+    "swift",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One dependency as declared (or locked) in one manifest file."""
+
+    ecosystem: str
+    name: str
+    # The resolved version, or the requirement as written, or None.
+    version: str | None
+    scope: Scope
+    direct: bool
+    # Path of the file it was found in, relative to the scanned root, `/`-separated.
+    manifest: str
+    skip_reason: SkipReason | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The package identity used for funding lookups."""
+        return (self.ecosystem, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """A file that could not be read; shown to the user, never fatal to a scan."""
+
+    manifest: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a scan of one tree found: dependencies plus the files it could not read."""
+
+    dependencies: tuple[Dependency, ...]
+    errors: tuple[ScanError, ...]
+    files_scanned: int = 0
+
+
+# ---------------------------------------------------------------------------------------
+# Funding
+
+
+@dataclass(frozen=True, slots=True)
+class FundingChannel:
+    """One place where a project accepts money, and where fundbot learnt of it."""
+
+    platform: str  # see fundbot.funding.platforms.PLATFORMS; unknown ones become "custom"
+    url: str  # normalised: https, no tracking parameters, no trailing slash
+    handle: str | None  # the account on the platform (`sindresorhus`), when there is one
+    found_via: str  # e.g. "npm:funding", "pypi:project_urls", "github:fundingLinks"
+
+
+@dataclass(frozen=True, slots=True)
+class FundingPlanOffer:
+    """An asking amount stated in a funding.json `plans` entry."""
+
+    name: str
+    amount: float
+    currency: str
+    frequency: str  # one-time, weekly, fortnightly, monthly, yearly, other
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PackageFunding:
+    """Everything known about where one package's people accept money."""
+
+    ecosystem: str
+    name: str
+    repository: str | None  # normalised `https://host/owner/repo`
+    channels: tuple[FundingChannel, ...]
+    checked_at: float  # unix time of the lookup
+    unknown_reason: str | None = None  # why something could not be found out
+    offers: tuple[FundingPlanOffer, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.ecosystem, self.name)
+
+
+# ---------------------------------------------------------------------------------------
+# The pledge plan
+
+
+DevelopersSource = Literal["configured", "estimate"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeveloperCount:
+    """How many developers the budget is sized for, and how fundbot knows."""
+
+    count: int
+    source: DevelopersSource
+    # One line on how it was obtained, e.g. "distinct human commit authors in the last
+    # 90 days across 12 repositories" or "`developers` in .github/fundbot.yml".
+    method: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The part of a plan line attributable to one repository."""
+
+    repository: str  # `owner/repo`
+    amount: int  # USD per year
+
+
+@dataclass(frozen=True, slots=True)
+class PlanLine:
+    """One recipient in the plan and how much it gets per year."""
+
+    recipient: str  # `github:sindresorhus`, `open_collective:express`, `url:https://…`
+    platform: str
+    url: str  # where to pay
+    handle: str | None
+    amount: int  # whole USD per year
+    weight: float
+    packages: tuple[str, ...]  # `ecosystem:name`, heaviest first
+    repositories: tuple[str, ...]  # `owner/repo` of the organisation's repos using them
+    attribution: tuple[Attribution, ...] = ()
+    funded_elsewhere: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UnfundedPackage:
+    """A dependency with no known funding channel: a candidate to ask for a FUNDING.yml."""
+
+    package: str  # `ecosystem:name`
+    weight: float
+    repository: str | None  # its source repository, when known
+    repositories: tuple[str, ...]  # the organisation's repos that use it
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A package or recipient left out of the plan, and why."""
+
+    package: str  # `ecosystem:name`, or a recipient id
+    reason: str  # e.g. "owned by acme", "matches exclude pattern `npm:@acme/*`", "git"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How much to give whom, per year."""
+
+    budget: int
+    developers: int
+    developers_source: DevelopersSource
+    developers_method: str
+    per_developer: int
+    currency: str
+    lines: tuple[PlanLine, ...]
+    unfunded: tuple[UnfundedPackage, ...] = ()
+    excluded: tuple[Exclusion, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    # Hash of everything the plan was computed from; equal fingerprints, same plan.
+    fingerprint: str = ""
+    dependencies_covered: int = 0
+    notes: tuple[str, ...] = field(default=())

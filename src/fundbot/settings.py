@@ -1,0 +1,207 @@
+"""Server and client settings, read from the environment once, never at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from fundbot.errors import SettingsError
+
+# The public services; every one can be pointed elsewhere (tests, mirrors, GHES).
+DEFAULT_REGISTRY_URLS: dict[str, str] = {
+    "npm_registry_url": "https://registry.npmjs.org",
+    "pypi_url": "https://pypi.org",
+    "crates_url": "https://crates.io",
+    "rubygems_url": "https://rubygems.org",
+    "packagist_url": "https://repo.packagist.org",
+    "pubdev_url": "https://pub.dev",
+    "maven_url": "https://repo1.maven.org/maven2",
+    "nuget_url": "https://api.nuget.org",
+    "go_proxy_url": "https://proxy.golang.org",
+}
+
+
+class Secret(str):
+    """A string whose repr and str never show the value (tokens, keys, webhook secrets)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+    def __str__(self) -> str:
+        return "***" if self else ""
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """The user cache directory (XDG), as pip and friends use it."""
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
+    return Path(base) / "fundbot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything fundbot reads from its environment. Build with `Settings.from_env()`."""
+
+    # GitHub App (Probot's names)
+    app_id: int | None = None
+    private_key: Secret = field(default=Secret(""), repr=False)
+    webhook_secret: Secret = field(default=Secret(""), repr=False)
+    webhook_path: str = "/api/github/webhooks"
+    ghe_host: str | None = None
+    ghe_protocol: str = "https"
+    host: str = "0.0.0.0"
+    port: int = 3000
+    log_level: str = "INFO"
+    log_format: str = "pretty"
+    redis_url: str | None = None
+    webhook_proxy_url: str | None = None
+    github_client_id: str | None = None
+    github_client_secret: Secret = field(default=Secret(""), repr=False)
+    # A personal/installation token for local scans (`GITHUB_TOKEN`).
+    github_token: Secret = field(default=Secret(""), repr=False)
+
+    # fundbot's own
+    data_dir: Path = field(default_factory=lambda: default_data_dir(os.environ))
+    npm_registry_url: str = DEFAULT_REGISTRY_URLS["npm_registry_url"]
+    pypi_url: str = DEFAULT_REGISTRY_URLS["pypi_url"]
+    crates_url: str = DEFAULT_REGISTRY_URLS["crates_url"]
+    rubygems_url: str = DEFAULT_REGISTRY_URLS["rubygems_url"]
+    packagist_url: str = DEFAULT_REGISTRY_URLS["packagist_url"]
+    pubdev_url: str = DEFAULT_REGISTRY_URLS["pubdev_url"]
+    maven_url: str = DEFAULT_REGISTRY_URLS["maven_url"]
+    nuget_url: str = DEFAULT_REGISTRY_URLS["nuget_url"]
+    go_proxy_url: str = DEFAULT_REGISTRY_URLS["go_proxy_url"]
+    # Per-host concurrency for outgoing lookups.
+    http_concurrency: int = 16
+    http_timeout: float = 30.0
+    http_retries: int = 3
+    # Tests turn the sleeping between retries off (as stamina does).
+    retry_sleep: bool = True
+    cache_ttl_found: float = 24 * 3600
+    cache_ttl_not_found: float = 6 * 3600
+    reconcile_interval: float = 24 * 3600
+    max_manifest_bytes: int = 20 * 1024 * 1024
+    user_agent: str = "fundbot (+https://github.com/apps/fundbot)"
+
+    @property
+    def github_api_url(self) -> str:
+        """REST base URL: api.github.com, or `{protocol}://{GHE_HOST}/api/v3`."""
+        if self.ghe_host:
+            return f"{self.ghe_protocol}://{self.ghe_host}/api/v3"
+        return "https://api.github.com"
+
+    @property
+    def github_graphql_url(self) -> str:
+        if self.ghe_host:
+            return f"{self.ghe_protocol}://{self.ghe_host}/api/graphql"
+        return "https://api.github.com/graphql"
+
+    @property
+    def github_web_url(self) -> str:
+        if self.ghe_host:
+            return f"{self.ghe_protocol}://{self.ghe_host}"
+        return "https://github.com"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings; a malformed value raises SettingsError naming the variable."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {"data_dir": default_data_dir(env)}
+        private_key = env.get("PRIVATE_KEY", "")
+        key_path = env.get("PRIVATE_KEY_PATH")
+        if not private_key and key_path:
+            try:
+                private_key = Path(key_path).read_text()
+            except OSError as exc:
+                raise SettingsError(
+                    "PRIVATE_KEY_PATH", f"cannot read {key_path}: {exc.strerror}"
+                ) from None
+        # Keys pasted into one-line env files often carry literal "\n".
+        values["private_key"] = Secret(private_key.replace("\\n", "\n"))
+        values["webhook_secret"] = Secret(env.get("WEBHOOK_SECRET", ""))
+        values["github_client_secret"] = Secret(env.get("GITHUB_CLIENT_SECRET", ""))
+        values["github_token"] = Secret(env.get("GITHUB_TOKEN", ""))
+        if env.get("APP_ID"):
+            values["app_id"] = _int(env, "APP_ID")
+        plain = {
+            "WEBHOOK_PATH": "webhook_path",
+            "GHE_HOST": "ghe_host",
+            "GHE_PROTOCOL": "ghe_protocol",
+            "HOST": "host",
+            "LOG_LEVEL": "log_level",
+            "LOG_FORMAT": "log_format",
+            "REDIS_URL": "redis_url",
+            "WEBHOOK_PROXY_URL": "webhook_proxy_url",
+            "GITHUB_CLIENT_ID": "github_client_id",
+            "FUNDBOT_USER_AGENT": "user_agent",
+        }
+        for var, attr in plain.items():
+            if env.get(var):
+                values[attr] = env[var]
+        for attr in DEFAULT_REGISTRY_URLS:
+            var = f"FUNDBOT_{attr.upper()}"
+            if env.get(var):
+                values[attr] = env[var].rstrip("/")
+        if env.get("PORT"):
+            values["port"] = _int(env, "PORT")
+        if env.get("FUNDBOT_DATA_DIR"):
+            values["data_dir"] = Path(env["FUNDBOT_DATA_DIR"]).expanduser()
+        numeric = {
+            "FUNDBOT_HTTP_CONCURRENCY": ("http_concurrency", int),
+            "FUNDBOT_HTTP_TIMEOUT": ("http_timeout", float),
+            "FUNDBOT_HTTP_RETRIES": ("http_retries", int),
+            "FUNDBOT_CACHE_TTL_FOUND": ("cache_ttl_found", float),
+            "FUNDBOT_CACHE_TTL_NOT_FOUND": ("cache_ttl_not_found", float),
+            "FUNDBOT_RECONCILE_INTERVAL": ("reconcile_interval", float),
+            "FUNDBOT_MAX_MANIFEST_BYTES": ("max_manifest_bytes", int),
+        }
+        for var, (attr, kind) in numeric.items():
+            if env.get(var):
+                values[attr] = _number(env, var, kind)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.ghe_protocol not in ("http", "https"):
+            raise SettingsError("GHE_PROTOCOL", "must be http or https")
+        if self.log_format not in ("json", "pretty"):
+            raise SettingsError("LOG_FORMAT", "must be json or pretty")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise SettingsError("LOG_LEVEL", "must be debug, info, warning, error or critical")
+        if not self.webhook_path.startswith("/"):
+            raise SettingsError("WEBHOOK_PATH", "must start with /")
+        if not 0 < self.port < 65536:
+            raise SettingsError("PORT", "must be between 1 and 65535")
+        if self.http_concurrency < 1:
+            raise SettingsError("FUNDBOT_HTTP_CONCURRENCY", "must be at least 1")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr
+        )
+        return f"Settings({shown})"
+
+
+def _int(env: Mapping[str, str], name: str) -> int:
+    return int(_number(env, name, int))
+
+
+def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> float:
+    try:
+        value = kind(env[name])
+    except ValueError:
+        raise SettingsError(name, f"expected a number, found {env[name]!r}") from None
+    if value < 0:
+        raise SettingsError(name, "must not be negative")
+    return value
