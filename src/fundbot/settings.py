@@ -187,9 +187,7 @@ class Settings:
             raise SettingsError("FUNDBOT_HTTP_CONCURRENCY", "must be at least 1")
 
     def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr
-        )
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
         return f"Settings({shown})"
 
 

@@ -38,10 +38,14 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of_json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
-                ) -> Reply:
-        return cls(status, jsonlib.dumps(data).encode(),
-                   {"Content-Type": "application/json", **(headers or {})})
+    def of_json(
+        cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        return cls(
+            status,
+            jsonlib.dumps(data).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
 
 
 Handler = Callable[[Recorded], "Reply | None"]
@@ -61,9 +65,7 @@ class Route:
     def matches(self, request: Recorded) -> bool:
         if self.method != request.method or self.path != request.path:
             return False
-        if self.query is not None and any(
-            request.query.get(k) != v for k, v in self.query.items()
-        ):
+        if self.query is not None and any(request.query.get(k) != v for k, v in self.query.items()):
             return False
         return self.times is None or self.calls < self.times
 
@@ -134,8 +136,15 @@ class FakeServer:
             else:
                 raw = body.encode() if isinstance(body, str) else (body or b"")
                 reply = Reply(status, raw, dict(headers or {}))
-        route = Route(method.upper(), path, reply, handler,
-                      dict(query) if query is not None else None, times, required)
+        route = Route(
+            method.upper(),
+            path,
+            reply,
+            handler,
+            dict(query) if query is not None else None,
+            times,
+            required,
+        )
         with self._lock:
             self.routes.append(route)
         return route

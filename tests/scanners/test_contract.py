@@ -66,5 +66,7 @@ def test_fixture_dependencies_are_well_formed(scenario: Path) -> None:
         assert dep["ecosystem"] in ECOSYSTEMS
         assert dep["scope"] in SCOPES
         assert dep["skip_reason"] is None or dep["skip_reason"] in SKIP_REASONS
-        assert dep["name"] and dep["name"] == dep["name"].strip()
-        assert not dep["manifest"].startswith("/") and "\\" not in dep["manifest"]
+        assert dep["name"]
+        assert dep["name"] == dep["name"].strip()
+        assert not dep["manifest"].startswith("/")
+        assert "\\" not in dep["manifest"]

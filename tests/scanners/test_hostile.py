@@ -26,7 +26,7 @@ XML_ENTITY_BOMB = (
         f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
         for i in range(1, 10)
     )
-    + "]>\n<Project><ItemGroup><PackageReference Include=\"&lol9;\" Version=\"1\"/>"
+    + ']>\n<Project><ItemGroup><PackageReference Include="&lol9;" Version="1"/>'
     "</ItemGroup></Project>"
 )
 XML_EXTERNAL = (
@@ -105,8 +105,10 @@ def test_damaged_fixture(fixture: str) -> None:
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 @pytest.mark.parametrize(
-    "path", sorted({Path(f).relative_to(Path(f).parts[0], Path(f).parts[1]).as_posix()
-                    for f in FIXTURE_FILES})
+    "path",
+    sorted(
+        {Path(f).relative_to(Path(f).parts[0], Path(f).parts[1]).as_posix() for f in FIXTURE_FILES}
+    ),
 )
 def test_hostile_content(path: str, kind: str) -> None:
     """Bombs, deep nesting and binary junk under every real file name fail cleanly."""

@@ -100,7 +100,7 @@ class HttpClient:
         for attempt in range(attempts):
             try:
                 response = await self._send(method, url, host, all_headers, json_body)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 last = f"connection failed ({type(exc).__name__})"
                 delay = self._backoff(attempt)
             else:

@@ -164,9 +164,7 @@ def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
         scopes: dict[str, Dependency] = {}
         for dep in declared:
             scopes.setdefault(dep.name, dep)
-        deps_by_file[lock_path] = [
-            _as_declared(dep, scopes.get(dep.name)) for dep in lock_deps
-        ]
+        deps_by_file[lock_path] = [_as_declared(dep, scopes.get(dep.name)) for dep in lock_deps]
 
 
 def _as_declared(dep: Dependency, declared: Dependency | None) -> Dependency:
