@@ -21,6 +21,7 @@ DEFAULT_REGISTRY_URLS: dict[str, str] = {
     "maven_url": "https://repo1.maven.org/maven2",
     "nuget_url": "https://api.nuget.org",
     "go_proxy_url": "https://proxy.golang.org",
+    "hex_url": "https://hex.pm",
 }
 
 
@@ -78,6 +79,7 @@ class Settings:
     maven_url: str = DEFAULT_REGISTRY_URLS["maven_url"]
     nuget_url: str = DEFAULT_REGISTRY_URLS["nuget_url"]
     go_proxy_url: str = DEFAULT_REGISTRY_URLS["go_proxy_url"]
+    hex_url: str = DEFAULT_REGISTRY_URLS["hex_url"]
     # Per-host concurrency for outgoing lookups.
     http_concurrency: int = 16
     http_timeout: float = 30.0
