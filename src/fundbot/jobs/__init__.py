@@ -1,0 +1,1 @@
+"""Background work: the job model, the durable queue and the workers."""

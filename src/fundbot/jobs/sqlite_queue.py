@@ -1,0 +1,345 @@
+"""The embedded durable job queue: SQLite in WAL mode, one writer thread, group commit.
+
+Webhook deliveries arrive thousands a second; an fsync each would cap us at the disk's
+sync rate. Instead, every delivery waiting while the previous transaction commits is
+written in the next one: one fsync covers the whole batch, and each webhook request is
+answered only once its own batch is on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cachetools import LRUCache
+
+from fundbot.jobs.model import ClaimedJob, Job
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS deliveries (
+    id TEXT PRIMARY KEY,
+    event TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    installation_id INTEGER NOT NULL,
+    serial_key TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_after REAL NOT NULL,
+    last_error TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_queued_once ON jobs(dedupe_key) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(state, run_after, id);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FailedJob:
+    id: int
+    kind: str
+    installation_id: int
+    serial_key: str
+    attempts: int
+    error: str
+
+
+@dataclass
+class _Submission:
+    delivery_id: str | None
+    event: str
+    jobs: Sequence[Job]
+    done: asyncio.Future[bool]
+
+
+class SqliteQueue:
+    """Durable queue with delivery de-duplication and per-repository serialisation."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_attempts: int = 5,
+        backoff_base: float = 30.0,
+        backoff_cap: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.path = path
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.clock = clock
+        self.wakeup = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fundbot-queue")
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[_Submission] = []
+        self._has_pending = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._seen: LRUCache[str, bool] = LRUCache(maxsize=200_000)
+        self._running_keys: set[str] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        await self._run(self._open)
+        self._writer = asyncio.create_task(self._write_loop(), name="fundbot-queue-writer")
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        # FULL: every commit is fsynced; group commit makes that affordable.
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        # Jobs that were running when the process died run again (jobs are idempotent).
+        recovered = db.execute(
+            "UPDATE jobs SET state='queued', updated_at=? WHERE state='running'", (time.time(),)
+        ).rowcount
+        if recovered:
+            log.info("requeued interrupted jobs", extra={"count": recovered})
+        self._db = db
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+            self._writer = None
+        for submission in self._pending:
+            if not submission.done.done():
+                submission.done.set_exception(RuntimeError("queue closed"))
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("queue not started")
+        return self._db
+
+    # -- submitting (the webhook path) ---------------------------------------------------
+    def seen(self, delivery_id: str) -> bool:
+        """Fast path: a delivery this process has already committed."""
+        return delivery_id in self._seen
+
+    async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool:
+        """Record a delivery and its jobs durably; False when the delivery was seen before."""
+        if delivery_id is not None and delivery_id in self._seen:
+            return False
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Submission(delivery_id, event, jobs, future))
+        self._has_pending.set()
+        accepted = await future
+        if accepted and jobs:
+            self.wakeup.set()
+        return accepted
+
+    async def enqueue(self, jobs: Sequence[Job]) -> None:
+        """Queue jobs that no delivery carries (reconcile, commands re-queued by workers)."""
+        if jobs:
+            await self.submit(None, "internal", jobs)
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._has_pending.wait()
+            self._has_pending.clear()
+            batch, self._pending = self._pending, []
+            if not batch:
+                continue
+            try:
+                results = await self._run(self._write_batch, batch)
+            except Exception as exc:  # The disk is gone or full: fail these requests, not us.
+                log.exception("queue write failed")
+                for submission in batch:
+                    if not submission.done.done():
+                        submission.done.set_exception(exc)
+                continue
+            for submission, accepted in zip(batch, results, strict=True):
+                if submission.delivery_id is not None:
+                    self._seen[submission.delivery_id] = True
+                if not submission.done.done():
+                    submission.done.set_result(accepted)
+
+    def _write_batch(self, batch: Sequence[_Submission]) -> list[bool]:
+        db = self._conn()
+        now = time.time()
+        results: list[bool] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for submission in batch:
+                if submission.delivery_id is not None:
+                    inserted = db.execute(
+                        "INSERT OR IGNORE INTO deliveries(id, event, received_at) VALUES (?,?,?)",
+                        (submission.delivery_id, submission.event, now),
+                    ).rowcount
+                    if not inserted:
+                        results.append(False)
+                        continue
+                db.executemany(
+                    "INSERT OR IGNORE INTO jobs(kind, installation_id, serial_key, dedupe_key,"
+                    " body, run_after, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        (
+                            job.kind,
+                            job.installation_id,
+                            job.serial_key,
+                            job.dedupe_key,
+                            job.to_json(),
+                            now,
+                            now,
+                            now,
+                        )
+                        for job in submission.jobs
+                    ],
+                )
+                results.append(True)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return results
+
+    # -- working ------------------------------------------------------------------------
+    async def claim(self) -> ClaimedJob | None:
+        """The oldest runnable job whose repository nobody is working on, or None."""
+        return await self._run(self._claim, self.clock())
+
+    def _claim(self, now: float) -> ClaimedJob | None:
+        db = self._conn()
+        rows = db.execute(
+            "SELECT id, serial_key, body, attempts FROM jobs WHERE state='queued'"
+            " AND run_after <= ? ORDER BY id LIMIT 200",
+            (now,),
+        ).fetchall()
+        for job_id, serial_key, body, attempts in rows:
+            if _conflicts(serial_key, self._running_keys):
+                continue
+            claimed = db.execute(
+                "UPDATE jobs SET state='running', attempts=attempts+1, updated_at=?"
+                " WHERE id=? AND state='queued'",
+                (now, job_id),
+            ).rowcount
+            if claimed:
+                self._running_keys.add(serial_key)
+                return ClaimedJob(job_id, Job.from_json(body), attempts + 1)
+        return None
+
+    async def complete(self, claimed: ClaimedJob) -> None:
+        await self._run(self._complete, claimed)
+
+    def _complete(self, claimed: ClaimedJob) -> None:
+        self._conn().execute("DELETE FROM jobs WHERE id=?", (claimed.id,))
+        self._running_keys.discard(claimed.job.serial_key)
+
+    async def fail(self, claimed: ClaimedJob, error: str) -> bool:
+        """Record a failure; True when the job will be retried, False when it gave up."""
+        return await self._run(self._fail, claimed, error[:1000], self.clock())
+
+    def _fail(self, claimed: ClaimedJob, error: str, now: float) -> bool:
+        retry = claimed.attempts < self.max_attempts
+        delay = min(self.backoff_cap, self.backoff_base * 2 ** (claimed.attempts - 1))
+        # A retried job may meet an identical job queued meanwhile: keep just one.
+        db = self._conn()
+        if retry:
+            db.execute(
+                "DELETE FROM jobs WHERE dedupe_key=(SELECT dedupe_key FROM jobs WHERE id=?)"
+                " AND state='queued'",
+                (claimed.id,),
+            )
+        db.execute(
+            "UPDATE jobs SET state=?, run_after=?, last_error=?, updated_at=? WHERE id=?",
+            ("queued" if retry else "failed", now + delay, error, now, claimed.id),
+        )
+        self._running_keys.discard(claimed.job.serial_key)
+        return retry
+
+    # -- looking --------------------------------------------------------------------------
+    async def counts(self) -> dict[str, int]:
+        query = "SELECT state, COUNT(*) FROM jobs GROUP BY state"
+        rows = await self._run(lambda: self._conn().execute(query).fetchall())
+        counts = {"queued": 0, "running": 0, "failed": 0}
+        counts.update(dict(rows))
+        return counts
+
+    async def failed_jobs(self, limit: int = 20) -> list[FailedJob]:
+        rows = await self._run(
+            lambda: (
+                self._conn()
+                .execute(
+                    "SELECT id, kind, installation_id, serial_key, attempts, last_error FROM jobs"
+                    " WHERE state='failed' ORDER BY updated_at DESC LIMIT ?",
+                    (limit,),
+                )
+                .fetchall()
+            )
+        )
+        return [
+            FailedJob(
+                id=row[0],
+                kind=row[1],
+                installation_id=row[2],
+                serial_key=row[3],
+                attempts=row[4],
+                error=row[5] or "",
+            )
+            for row in rows
+        ]
+
+    async def ping(self) -> bool:
+        """True while the database answers and the writer runs (for /healthz)."""
+        if self._writer is None or self._writer.done():
+            return False
+        try:
+            await asyncio.wait_for(self._run(lambda: self._conn().execute("SELECT 1")), 2.0)
+        except Exception:
+            return False
+        return True
+
+    async def forget_installation(self, installation_id: int) -> None:
+        await self._run(
+            lambda: self._conn().execute(
+                "DELETE FROM jobs WHERE installation_id=? AND state!='running'",
+                (installation_id,),
+            )
+        )
+
+    async def prune_deliveries(self, older_than: float) -> int:
+        """Forget delivery ids older than a timestamp (GitHub redelivers within days)."""
+        return await self._run(
+            lambda: (
+                self._conn()
+                .execute("DELETE FROM deliveries WHERE received_at < ?", (older_than,))
+                .rowcount
+            )
+        )
+
+
+def _conflicts(key: str, running: set[str]) -> bool:
+    """`inst:*` (the whole installation) conflicts with every key of that installation."""
+    if key in running:
+        return True
+    installation, _, repo = key.partition(":")
+    if repo == "*":
+        return any(k.partition(":")[0] == installation for k in running)
+    return f"{installation}:*" in running

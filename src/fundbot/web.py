@@ -1,0 +1,182 @@
+"""The HTTP face of the App: the webhook endpoint, health, metrics and a small home page.
+
+The webhook handler only decides: it checks the signature, drops repeated deliveries,
+turns the event into plain-value jobs and answers once they are on disk. It never calls
+GitHub; workers do that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+from gidgethub import sansio
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from fundbot import __version__, events
+from fundbot.jobs.sqlite_queue import SqliteQueue
+from fundbot.metrics import Metrics
+from fundbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+SUBMIT_TIMEOUT = 10.0
+
+QUEUE_KEY = web.AppKey("queue", SqliteQueue)
+METRICS_KEY = web.AppKey("metrics", Metrics)
+SETTINGS_KEY = web.AppKey("settings", Settings)
+StatusProvider = Callable[[], Awaitable[Mapping[str, Any]]]
+STATUS_KEY: web.AppKey[StatusProvider] = web.AppKey("status")
+
+
+def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
+    """Constant-time check of `X-Hub-Signature-256: sha256=<hex>`."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[len("sha256=") :].strip())
+
+
+def _answer(status: int, outcome: str, **extra: Any) -> web.Response:
+    return web.json_response({"status": outcome, **extra}, status=status)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    app = request.app
+    metrics = app[METRICS_KEY]
+    event_name = request.headers.get("X-GitHub-Event")
+    delivery_id = request.headers.get("X-GitHub-Delivery")
+    if not event_name or not delivery_id:
+        metrics.deliveries.labels("unknown", "bad_request").inc()
+        return _answer(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
+    if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+        metrics.deliveries.labels(event_name, "too_large").inc()
+        return _answer(413, "payload over 25 MB")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        metrics.deliveries.labels(event_name, "too_large").inc()
+        return _answer(413, "payload over 25 MB")
+    secret = app[SETTINGS_KEY].webhook_secret.reveal().encode()
+    if not signature_matches(secret, body, request.headers.get("X-Hub-Signature-256")):
+        metrics.deliveries.labels(event_name, "bad_signature").inc()
+        log.warning("bad signature", extra={"delivery_id": delivery_id, "event": event_name})
+        return _answer(401, "bad or missing X-Hub-Signature-256")
+    queue = app[QUEUE_KEY]
+    if queue.seen(delivery_id):
+        metrics.deliveries.labels(event_name, "duplicate").inc()
+        return _answer(200, "duplicate delivery")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        metrics.deliveries.labels(event_name, "not_json").inc()
+        return _answer(415, "body is not JSON: set the webhook content type to application/json")
+    if not isinstance(data, dict):
+        metrics.deliveries.labels(event_name, "bad_request").inc()
+        return _answer(400, "payload is not a JSON object")
+    return await _enqueue(app, event_name, delivery_id, data)
+
+
+async def _enqueue(
+    app: web.Application, event_name: str, delivery_id: str, data: dict[str, Any]
+) -> web.Response:
+    metrics = app[METRICS_KEY]
+    context = {"delivery_id": delivery_id, "event": event_name, "action": data.get("action")}
+    if event_name == "ping":
+        metrics.deliveries.labels(event_name, "ignored").inc()
+        return _answer(200, "pong")
+    try:
+        jobs = await events.decide(sansio.Event(data, event=event_name, delivery_id=delivery_id))
+    except Exception:  # An odd payload shape must never become a 5xx.
+        log.warning("payload not understood", extra=context, exc_info=True)
+        metrics.deliveries.labels(event_name, "not_understood").inc()
+        return _answer(400, "payload not understood")
+    if not jobs:
+        metrics.deliveries.labels(event_name, "ignored").inc()
+        return _answer(200, "ignored")
+    try:
+        accepted = await app[QUEUE_KEY].submit(delivery_id, event_name, jobs)
+    except Exception:
+        log.exception("could not queue delivery", extra=context)
+        metrics.deliveries.labels(event_name, "unavailable").inc()
+        return _answer(503, "queue unavailable, redeliver later")
+    if not accepted:
+        metrics.deliveries.labels(event_name, "duplicate").inc()
+        return _answer(200, "duplicate delivery")
+    metrics.deliveries.labels(event_name, "queued").inc()
+    log.info("delivery queued", extra={**context, "jobs": len(jobs)})
+    return _answer(202, "queued", jobs=len(jobs))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    ok = await request.app[QUEUE_KEY].ping()
+    return _answer(200 if ok else 503, "ok" if ok else "unhealthy")
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    app = request.app
+    counts = await app[QUEUE_KEY].counts()
+    for state, count in counts.items():
+        app[METRICS_KEY].jobs.labels(state).set(count)
+    body = generate_latest(app[METRICS_KEY].registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def home(request: web.Request) -> web.Response:
+    app = request.app
+    healthy = await app[QUEUE_KEY].ping()
+    status = dict(await app[STATUS_KEY]())
+    counts = await app[QUEUE_KEY].counts()
+    failed = await app[QUEUE_KEY].failed_jobs(limit=10)
+    rows = "".join(
+        f"<li>{html.escape(f.kind)} {html.escape(f.serial_key)}: {html.escape(f.error)}</li>"
+        for f in failed
+    )
+    install_url = status.get("install_url")
+    install = (
+        f'<p><a href="{html.escape(str(install_url))}">Install the App</a></p>'
+        if install_url
+        else ""
+    )
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>fundbot</title></head>
+<body><h1>fundbot {html.escape(__version__)}</h1>
+<p>A GitHub App that turns the open source an organisation depends on into a funding plan
+sized by the Open Source Pledge, and keeps it current in issues.</p>{install}
+<p>Health: <strong>{"ok" if healthy else "unhealthy"}</strong>.
+Installations served: {int(status.get("installations", 0))}.
+Jobs queued: {counts.get("queued", 0)}, running: {counts.get("running", 0)},
+failed: {counts.get("failed", 0)}.</p>
+{"<h2>Failed jobs</h2><ul>" + rows + "</ul>" if rows else ""}
+</body></html>"""
+    return web.Response(text=page, content_type="text/html")
+
+
+async def _no_status() -> Mapping[str, Any]:
+    return {}
+
+
+def make_app(
+    settings: Settings,
+    *,
+    queue: SqliteQueue,
+    metrics: Metrics | None = None,
+    status: StatusProvider = _no_status,
+) -> web.Application:
+    """The aiohttp application; the caller owns the queue's and workers' lifecycles."""
+    app = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1024)
+    app[SETTINGS_KEY] = settings
+    app[QUEUE_KEY] = queue
+    app[METRICS_KEY] = metrics or Metrics()
+    app[STATUS_KEY] = status
+    app.router.add_post(settings.webhook_path, webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_endpoint)
+    app.router.add_get("/", home)
+    return app
