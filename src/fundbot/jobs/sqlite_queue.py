@@ -183,7 +183,7 @@ class SqliteQueue:
 
     def _write_batch(self, batch: Sequence[_Submission]) -> list[bool]:
         db = self._conn()
-        now = time.time()
+        now = self.clock()
         results: list[bool] = []
         db.execute("BEGIN IMMEDIATE")
         try:
