@@ -1,0 +1,219 @@
+"""Repository settings: load `.github/fundbot.yml`, merge its layers, validate, and defaults."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+import yaml
+
+from fundbot.config_schema import (
+    EXTENDS_KEY,
+    EXTENDS_RE,
+    PLATFORMS,
+    SETTINGS_KEYS,
+    TOP_LEVEL,
+    check,
+    describe,
+    extends,
+)
+from fundbot.errors import ConfigError, ConfigProblem
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_PATH",
+    "PLATFORMS",
+    "FundbotConfig",
+    "as_dict",
+    "default_config",
+    "effective_config",
+    "extends_target",
+    "load_yaml_config",
+    "merge_layers",
+    "validate",
+]
+
+DEFAULT_PATH: Final = ".github/fundbot.yml"
+# GitHub's contents API serves files up to 1 MB; a settings file is a few hundred bytes.
+MAX_CONFIG_BYTES: Final = 256 * 1024
+
+SponsorsFrequency = Literal["monthly", "one-time"]
+
+
+@dataclass(frozen=True)
+class FundbotConfig:
+    """The effective settings for one repository (or organisation); see config/default.yml."""
+
+    developers: int | None
+    per_developer: int
+    budget: int | None
+    currency: str
+    scope_weights: Mapping[str, float]
+    transitive_weight: float
+    min_amount: int
+    max_share: float
+    max_recipients: int | None
+    platform_order: tuple[str, ...]
+    exclude: tuple[str, ...]
+    ignore_paths: tuple[str, ...]
+    include_forks: bool
+    include_archived: bool
+    plan_repository: str
+    repository_issues: bool
+    min_fundable: int
+    issue_title: str
+    plan_issue_title: str
+    labels: tuple[str, ...]
+    pull_request_comments: bool
+    sponsors_frequency: SponsorsFrequency
+
+
+DEFAULT_CONFIG: FundbotConfig  # built on first use by `__getattr__`, never at import
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_CONFIG":
+        return default_config()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _default_text() -> str:
+    return (resources.files("fundbot") / "data" / "default.yml").read_text(encoding="utf-8")
+
+
+def default_layer() -> dict[str, Any]:
+    """config/default.yml as a raw mapping (a fresh copy each time: callers may change it)."""
+    return load_yaml_config(_default_text(), "config/default.yml")
+
+
+@functools.cache
+def default_config() -> FundbotConfig:
+    """The settings when no file says otherwise."""
+    raw = default_layer()
+    problems = check(raw, "config/default.yml")
+    missing = [k for k in SETTINGS_KEYS if k not in raw]
+    if problems or missing:  # a packaging mistake, not a user's: fail loudly
+        raise ConfigError(
+            problems
+            + [ConfigProblem("config/default.yml", k, "nothing", "a default") for k in missing]
+        )
+    return _build(raw)
+
+
+def load_yaml_config(text: str, file: str) -> dict[str, Any]:
+    """Parse one settings file; an empty file is `{}`. Raises ConfigError, never yaml's errors."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            [ConfigProblem(file, TOP_LEVEL, f"{len(text)} characters", "a smaller file")]
+        )
+    try:
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader: no Python objects
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = " ".join(str(exc.problem or exc.context or "unreadable").split())
+        found = f"invalid YAML{where}: {what}"
+        raise ConfigError([ConfigProblem(file, TOP_LEVEL, found, "valid YAML")]) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        found = f"invalid YAML: {' '.join(str(exc).split())[:200]}"
+        raise ConfigError([ConfigProblem(file, TOP_LEVEL, found, "valid YAML")]) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        expected = "a mapping of settings (`key: value` lines)"
+        raise ConfigError([ConfigProblem(file, TOP_LEVEL, describe(data), expected)])
+    return data
+
+
+_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge farthest to nearest: mappings deeply, everything else (lists too) replaced."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged = _merge(merged, layer)
+    return merged
+
+
+def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    # Only keys present in both are walked, so the cost is that of the nearer file's keys
+    # (a YAML alias bomb is never expanded).
+    out = dict(base)
+    for key, value in top.items():
+        below = out.get(key)
+        if isinstance(value, Mapping) and isinstance(below, Mapping):
+            out[key] = _merge(below, value)
+        else:
+            out[key] = value
+    return out
+
+
+def validate(raw: Mapping[str, Any], file: str) -> FundbotConfig:
+    """The settings of one file over the defaults; every problem at once as a ConfigError."""
+    problems = check(raw, file)
+    if problems:
+        raise ConfigError(problems)
+    return _build(merge_layers(default_layer(), raw))
+
+
+def extends_target(raw: Mapping[str, Any], file: str) -> tuple[str | None, str, str] | None:
+    """Where `_extends` points: (owner or None for the same owner, repo, path), or None."""
+    value = raw.get(EXTENDS_KEY)
+    if value is None:
+        return None
+    problems = extends(file, EXTENDS_KEY, value)
+    if problems:
+        raise ConfigError(problems)
+    match = EXTENDS_RE.match(value)
+    assert match is not None  # checked just above
+    owner, repo, path = match.groups()
+    return owner, repo, path or DEFAULT_PATH
+
+
+def effective_config(
+    layers: Sequence[tuple[str, Mapping[str, Any]]],
+) -> tuple[FundbotConfig, list[ConfigProblem]]:
+    """Defaults under every valid layer (farthest first); an invalid layer is skipped whole."""
+    merged = default_layer()
+    problems: list[ConfigProblem] = []
+    for file, raw in layers:
+        found = check(raw, file)
+        if found:
+            # Half a file applied would be a surprise; the defaults stand until it is fixed.
+            problems += found
+            continue
+        merged = merge_layers(merged, raw)
+    return _build(merged), problems
+
+
+def _build(merged: Mapping[str, Any]) -> FundbotConfig:
+    values: dict[str, Any] = {}
+    for f in fields(FundbotConfig):
+        value = merged[f.name]
+        if f.name == "scope_weights":
+            value = MappingProxyType({k: float(v) for k, v in value.items()})
+        elif isinstance(value, list):
+            value = tuple(value)
+        elif f.name in ("transitive_weight", "max_share"):
+            value = float(value)
+        values[f.name] = value
+    return FundbotConfig(**values)
+
+
+def as_dict(config: FundbotConfig) -> dict[str, Any]:
+    """Plain values in default.yml's order, ready for YAML or JSON."""
+    out: dict[str, Any] = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        out[f.name] = value
+    return out

@@ -1,0 +1,315 @@
+"""The pledge plan: budget, weights, recipients, exclusions, allocation and attribution (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
+
+from fundbot.allocation import allocate, attribute
+from fundbot.config import FundbotConfig
+from fundbot.funding.urls import normalize_url
+from fundbot.model import (
+    Attribution,
+    Dependency,
+    DeveloperCount,
+    Exclusion,
+    FundingChannel,
+    PackageFunding,
+    Plan,
+    PlanLine,
+    ScanError,
+    UnfundedPackage,
+)
+
+CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
+EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
+
+
+def package_id(ecosystem: str, name: str) -> str:
+    """How plans write a package: `ecosystem:name`."""
+    return f"{ecosystem}:{name}"
+
+
+def dependency_weights(
+    usage: Mapping[str, Sequence[Dependency]], config: FundbotConfig
+) -> dict[str, dict[str, float]]:
+    """Package id → {repository: weight}; within one repository the heaviest entry counts."""
+    weights: dict[str, dict[str, float]] = {}
+    for repo in sorted(usage):
+        for dep in usage[repo]:
+            if dep.skip_reason is not None:
+                continue
+            scope = config.scope_weights.get(dep.scope, 0.0)
+            weight = scope * (1.0 if dep.direct else config.transitive_weight)
+            per_repo = weights.setdefault(package_id(dep.ecosystem, dep.name), {})
+            per_repo[repo] = max(per_repo.get(repo, 0.0), weight)
+    return {pkg: weights[pkg] for pkg in sorted(weights)}
+
+
+def resolve_developers(config: FundbotConfig, estimate: int | None, method: str) -> DeveloperCount:
+    """The configured count wins; else the estimate; else 1 until someone says."""
+    if config.developers is not None:
+        return DeveloperCount(config.developers, "configured", CONFIGURED_METHOD)
+    if estimate is not None and estimate >= 1:
+        return DeveloperCount(estimate, "estimate", method)
+    return DeveloperCount(
+        1, "estimate", f"{method or 'no estimate available'}; counted as 1 until set"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    """Packages sharing one funding channel identity, before allocation."""
+
+    id: str
+    channel: FundingChannel
+    packages: tuple[str, ...]  # heaviest first
+    weight: float
+
+
+def build_plan(
+    usage: Mapping[str, Sequence[Dependency]],
+    funding: Mapping[tuple[str, str], PackageFunding],
+    config: FundbotConfig,
+    developers: DeveloperCount,
+    *,
+    owner: str | None = None,
+    errors: Sequence[ScanError] = (),
+    excluded_recipients: Collection[str] = (),
+    funded_elsewhere: Collection[str] = (),
+) -> Plan:
+    """How much to give whom per year; the same inputs in any order give the same plan."""
+    budget = developers.count * config.per_developer if config.budget is None else config.budget
+    weights = dependency_weights(usage, config)
+    totals = {pkg: sum(per_repo.values()) for pkg, per_repo in weights.items()}
+    excluded = _skipped_only(usage, weights)
+    chosen: dict[str, FundingChannel] = {}
+    unfunded: list[UnfundedPackage] = []
+    for pkg, total in totals.items():
+        info = funding.get(_key(pkg))
+        reason = _package_exclusion(pkg, total, info, config, owner)
+        channel = _preferred(info, config.platform_order) if reason is None else None
+        if reason is None and channel is None and info is not None and info.channels:
+            platforms = ", ".join(sorted({c.platform for c in info.channels}))
+            reason = f"funding only on platforms not in `platform_order`: {platforms}"
+        if reason is not None:
+            excluded[pkg] = reason
+        elif channel is None:
+            repository = info.repository if info is not None else None
+            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(weights[pkg]))))
+        else:
+            chosen[pkg] = channel
+    recipients = _recipients(chosen, totals, config.platform_order)
+    for rid in sorted(recipients):
+        reason = _recipient_exclusion(rid, config, owner, excluded_recipients)
+        if reason is not None:
+            excluded[rid] = reason
+            del recipients[rid]
+    allocation = allocate(
+        {rid: r.weight for rid, r in recipients.items()},
+        budget,
+        min_amount=config.min_amount,
+        max_share=config.max_share,
+        max_recipients=config.max_recipients,
+        currency=config.currency,
+    )
+    for rid in allocation.beyond_limit:
+        excluded[rid] = f"beyond `max_recipients` ({config.max_recipients})"
+    for rid in allocation.below_minimum:
+        excluded[rid] = f"would get less than `min_amount` ({config.currency} {config.min_amount})"
+    paid_elsewhere = {rid for rid in funded_elsewhere if rid in recipients}
+    lines = [
+        _line(recipients[rid], amount, weights, rid in paid_elsewhere)
+        for rid, amount in allocation.amounts.items()
+    ]
+    lines.sort(key=lambda line: (-line.amount, line.recipient))
+    unfunded.sort(key=lambda u: (-u.weight, u.package))
+    fingerprint = _fingerprint(
+        budget, developers, config, weights, chosen, excluded, paid_elsewhere
+    )
+    return Plan(
+        budget=budget,
+        developers=developers.count,
+        developers_source=developers.source,
+        developers_method=developers.method,
+        per_developer=config.per_developer,
+        currency=config.currency,
+        lines=tuple(lines),
+        unfunded=tuple(unfunded),
+        excluded=tuple(Exclusion(pkg, reason) for pkg, reason in sorted(excluded.items())),
+        errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
+        fingerprint=fingerprint,
+        dependencies_covered=sum(len(line.packages) for line in lines),
+        notes=_notes(config, developers, budget, bool(recipients)) + allocation.notes,
+    )
+
+
+def _key(pkg: str) -> tuple[str, str]:
+    ecosystem, _, name = pkg.partition(":")
+    return ecosystem, name
+
+
+def _skipped_only(
+    usage: Mapping[str, Sequence[Dependency]], weights: Mapping[str, object]
+) -> dict[str, str]:
+    """Packages only ever declared in a way no registry can look up, with the reason."""
+    reasons: dict[str, set[str]] = {}
+    for deps in usage.values():
+        for dep in deps:
+            pkg = package_id(dep.ecosystem, dep.name)
+            if dep.skip_reason is not None and pkg not in weights:
+                reasons.setdefault(pkg, set()).add(dep.skip_reason)
+    return {pkg: ", ".join(sorted(found)) for pkg, found in reasons.items()}
+
+
+def _package_exclusion(
+    pkg: str,
+    weight: float,
+    info: PackageFunding | None,
+    config: FundbotConfig,
+    owner: str | None,
+) -> str | None:
+    if weight <= 0:
+        return "weight 0 under `scope_weights` and `transitive_weight`"
+    repository = info.repository if info is not None else None
+    if owner and repository and _repository_owner(repository) == owner.casefold():
+        return f"owned by {owner}"
+    for pattern in config.exclude:
+        if fnmatchcase(pkg, pattern):
+            return f"matches exclude pattern `{pattern}`"
+        if repository and fnmatchcase(repository.casefold(), pattern.casefold()):
+            return f"repository matches exclude pattern `{pattern}`"
+    return None
+
+
+def _repository_owner(repository: str) -> str | None:
+    try:
+        segments = [s for s in urlsplit(repository).path.split("/") if s]
+    except ValueError:
+        return None
+    return segments[0].casefold() if segments else None
+
+
+def _recipient_exclusion(
+    rid: str, config: FundbotConfig, owner: str | None, by_people: Collection[str]
+) -> str | None:
+    if rid in by_people:
+        return EXCLUDED_BY_PERSON
+    if owner and rid.casefold() == f"github:{owner.casefold()}":
+        return f"owned by {owner}"
+    for pattern in config.exclude:
+        if fnmatchcase(rid, pattern):
+            return f"matches exclude pattern `{pattern}`"
+    return None
+
+
+def _preferred(info: PackageFunding | None, order: Sequence[str]) -> FundingChannel | None:
+    """The channel on the most preferred platform; on one platform, the maintainers' first."""
+    if info is None:
+        return None
+    rank = {platform: i for i, platform in enumerate(order)}
+    usable = [c for c in info.channels if c.platform in rank]
+    return min(usable, key=lambda c: rank[c.platform], default=None)
+
+
+def recipient_id(channel: FundingChannel) -> str:
+    """`platform:handle` (handles are case-insensitive), else `url:<normalised url>`."""
+    if channel.handle:
+        return f"{channel.platform}:{channel.handle.casefold()}"
+    return "url:" + (normalize_url(channel.url) or channel.url)
+
+
+def _recipients(
+    chosen: Mapping[str, FundingChannel], totals: Mapping[str, float], order: Sequence[str]
+) -> dict[str, _Recipient]:
+    grouped: dict[str, list[str]] = {}
+    for pkg in sorted(chosen):
+        grouped.setdefault(recipient_id(chosen[pkg]), []).append(pkg)
+    rank = {platform: i for i, platform in enumerate(order)}
+    recipients: dict[str, _Recipient] = {}
+    for rid, pkgs in grouped.items():
+        # Packages may name one recipient with different URLs: show the same one every time.
+        channel = min(
+            (chosen[p] for p in pkgs), key=lambda c: (rank[c.platform], c.url, c.handle or "")
+        )
+        ordered = tuple(sorted(pkgs, key=lambda p: (-totals[p], p)))
+        recipients[rid] = _Recipient(rid, channel, ordered, sum(totals[p] for p in pkgs))
+    return recipients
+
+
+def _line(
+    recipient: _Recipient, amount: int, weights: Mapping[str, Mapping[str, float]], flag: bool
+) -> PlanLine:
+    by_repo: dict[str, float] = {}
+    for pkg in recipient.packages:
+        for repo, weight in weights[pkg].items():
+            by_repo[repo] = by_repo.get(repo, 0.0) + weight
+    parts = attribute(amount, by_repo)
+    attribution = sorted(parts.items(), key=lambda item: (-item[1], item[0]))
+    return PlanLine(
+        recipient=recipient.id,
+        platform=recipient.channel.platform,
+        url=recipient.channel.url,
+        handle=recipient.channel.handle,
+        amount=amount,
+        weight=recipient.weight,
+        packages=recipient.packages,
+        repositories=tuple(sorted(by_repo)),
+        attribution=tuple(Attribution(repo, part) for repo, part in attribution),
+        funded_elsewhere=flag,
+    )
+
+
+def _notes(
+    config: FundbotConfig, developers: DeveloperCount, budget: int, any_recipient: bool
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    if config.budget is not None:
+        notes.append(
+            f"the budget is set by `budget` ({config.currency} {budget}), not by developers"
+            " x `per_developer`"
+        )
+    if developers.source == "estimate":
+        notes.append(
+            f"{developers.count} developers is an estimate ({developers.method}); set"
+            " `developers` in .github/fundbot.yml to use your own count"
+        )
+    if not any_recipient:
+        notes.append("no dependency accepts funding on a usable platform yet: nothing allocated")
+    return tuple(notes)
+
+
+def _fingerprint(
+    budget: int,
+    developers: DeveloperCount,
+    config: FundbotConfig,
+    weights: Mapping[str, Mapping[str, float]],
+    chosen: Mapping[str, FundingChannel],
+    excluded: Mapping[str, str],
+    paid_elsewhere: Collection[str],
+) -> str:
+    """16 hex digits of sha256 over what decides the plan, in a canonical order."""
+    canonical = {
+        "budget": budget,
+        "currency": config.currency,
+        "developers": [developers.count, developers.source],
+        "rules": {
+            "scope_weights": sorted(config.scope_weights.items()),
+            "transitive_weight": config.transitive_weight,
+            "min_amount": config.min_amount,
+            "max_share": config.max_share,
+            "max_recipients": config.max_recipients,
+            "platform_order": list(config.platform_order),
+            "exclude": sorted(config.exclude),
+        },
+        "weights": {pkg: {r: round(w, 9) for r, w in per.items()} for pkg, per in weights.items()},
+        "channels": {pkg: [recipient_id(c), c.platform, c.url] for pkg, c in chosen.items()},
+        "excluded": sorted(excluded.items()),
+        "funded_elsewhere": sorted(paid_elsewhere),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
