@@ -1,0 +1,167 @@
+"""What every registry source shares: fetching one document per package, turning URLs into
+channels, never letting one package's bad answer fail another's."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fundbot.funding.base import Finding, PackageKey, PackageQuery
+from fundbot.funding.http import FetchError, HttpClient, Response
+from fundbot.funding.platforms import channel_from_platform, channel_from_url
+from fundbot.funding.urls import github_repository, repository_from_url
+from fundbot.model import FundingChannel
+from fundbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_STATUSES = frozenset({404, 410})
+# Labels (PyPI Project-URL, hex.pm links) that name a funding page, normalised.
+FUNDING_LABELS = ("funding", "sponsor", "donate", "donation")
+REPOSITORY_LABELS = frozenset(
+    {"source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "homepage"}
+)
+
+
+class NotFound(Exception):
+    """The registry says the package does not exist."""
+
+
+class SourceFailed(Exception):
+    """The registry could not answer for this package; the message says why."""
+
+
+class RegistrySource:
+    """One document (or a few) per package, fetched concurrently; a subclass reads them."""
+
+    NAME: str = ""
+    ECOSYSTEMS: frozenset[str] = frozenset()
+
+    def __init__(self, http: HttpClient, settings: Settings) -> None:
+        self.http = http
+        self.settings = settings
+
+    async def lookup(self, queries: Sequence[PackageQuery]) -> dict[PackageKey, Finding]:
+        """Look every query up at once; HttpClient bounds the concurrency per host."""
+        findings = await asyncio.gather(*(self._guarded(q) for q in queries))
+        return {q.key: f for q, f in zip(queries, findings, strict=True)}
+
+    async def _guarded(self, query: PackageQuery) -> Finding:
+        try:
+            return await self.find(query)
+        except NotFound:
+            return Finding(not_found=True)
+        except SourceFailed as exc:
+            return Finding(error=f"{self.NAME}: {exc}")
+        except FetchError as exc:
+            return Finding(error=f"{self.NAME}: {exc.reason}")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # A document shaped unlike the registry's own: that package only is unknown.
+            log.warning("unreadable registry answer", extra={"package": query.name, "error": exc})
+            return Finding(error=f"{self.NAME}: unreadable answer")
+
+    async def find(self, query: PackageQuery) -> Finding:
+        raise NotImplementedError
+
+    # -- helpers for subclasses ------------------------------------------------------
+    async def fetch(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """A 200 answer; 404/410 raise NotFound, any other status SourceFailed."""
+        response = await self.http.get(url, headers=headers)
+        if response.status in NOT_FOUND_STATUSES:
+            raise NotFound(url)
+        if response.status != 200:
+            raise SourceFailed(f"HTTP {response.status}")
+        return response
+
+    async def fetch_json(self, url: str) -> Any:
+        response = await self.fetch(url, {"Accept": "application/json"})
+        try:
+            return response.json()
+        except FetchError:
+            raise SourceFailed("invalid JSON") from None
+
+
+def normalise_label(label: str) -> str:
+    """A Project-URL label as the core metadata spec compares them: no punctuation, lower."""
+    return re.sub(r"[\s!-/:-@\[-`{-~]", "", label).lower()
+
+
+def is_funding_label(label: str) -> bool:
+    return normalise_label(label).startswith(FUNDING_LABELS)
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """Funding a registry document declares: channels, and sponsor buttons of repositories."""
+
+    channels: tuple[FundingChannel, ...] = ()
+    # `github.com/o/r?sponsor=1` means "whatever that repository's FUNDING.yml says":
+    # resolved through the repository by the GitHub stage, not kept as a link.
+    sponsor_repositories: tuple[str, ...] = ()
+
+
+def declared_funding(entries: Iterable[tuple[str | None, Any]], found_via: str) -> Declared:
+    """(platform type or None, URL) pairs to channels, deduplicated; invalid ones dropped."""
+    channels: dict[str, FundingChannel] = {}
+    sponsors: list[str] = []
+    for kind, url in entries:
+        if not isinstance(url, str):
+            continue
+        sponsored = _sponsor_button(url)
+        if sponsored is not None:
+            sponsors.append(sponsored)
+            continue
+        if isinstance(kind, str) and kind:
+            channel = channel_from_platform(kind, url, found_via)
+        else:
+            channel = channel_from_url(url, found_via)
+        if channel is not None and channel.url not in channels:
+            channels[channel.url] = channel
+    return Declared(tuple(channels.values()), tuple(dict.fromkeys(sponsors)))
+
+
+def urls_funding(urls: Iterable[Any], found_via: str) -> Declared:
+    return declared_funding(((None, url) for url in urls), found_via)
+
+
+def _sponsor_button(url: str) -> str | None:
+    try:
+        query = parse_qs(urlsplit(url.strip()).query, keep_blank_values=True)
+    except ValueError:
+        return None
+    if "sponsor" not in query or github_repository(url) is None:
+        return None
+    return repository_from_url(url)
+
+
+def finding(repository: str | None, declared: Declared) -> Finding:
+    """The Finding for a document: a sponsor button stands in for an unknown repository."""
+    if repository is None and declared.sponsor_repositories:
+        repository = declared.sponsor_repositories[0]
+    return Finding(repository=repository, channels=declared.channels)
+
+
+def is_known_platform(url: str) -> bool:
+    """Whether a URL is a profile on a funding platform fundbot knows (not custom)."""
+    channel = channel_from_url(url, "")
+    return channel is not None and channel.platform != "custom"
+
+
+def first_repository(urls: Iterable[Any]) -> str | None:
+    """The first of urls that names a repository on a code host."""
+    for url in urls:
+        if isinstance(url, str):
+            repository = repository_from_url(url)
+            if repository is not None:
+                return repository
+    return None
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string, or None for anything else a registry may put there."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
