@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from fundbot import __version__
-from fundbot.commands import deps
+from fundbot.commands import config_cmd, deps
 
 # Explicit, in the order `fundbot --help` shows them.
-COMMANDS: tuple[ModuleType, ...] = (deps,)
+COMMANDS: tuple[ModuleType, ...] = (config_cmd, deps)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
