@@ -1,0 +1,133 @@
+"""Hidden markers and the JSON data block that let fundbot find and rebuild its own texts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final, Literal, get_args
+from urllib.parse import quote, unquote
+
+from fundbot.model import Plan, PlanLine
+
+Kind = Literal["repository", "plan", "pull-request"]
+KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
+
+DATA_VERSION: Final = 1
+# The data block never takes more than this; the visible text gets the rest of the body.
+MAX_DATA: Final = 16_000
+_DATA_START: Final = "<!-- fundbot:data "
+_DATA_END: Final = " -->"
+_MARKER: Final = re.compile(r"<!-- fundbot:(repository|plan|pull-request):(\S{1,300}) -->")
+# Scopes are `owner`, `owner/repo` or `owner/repo#N`; anything else is percent-encoded so
+# that no scope can end the comment.
+_SCOPE_SAFE: Final = "/#"
+
+
+def marker(kind: Kind, scope: str) -> str:
+    """`<!-- fundbot:KIND:SCOPE -->`: how fundbot finds its own issue or comment again."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown marker kind {kind!r}")
+    return f"<!-- fundbot:{kind}:{quote(scope, safe=_SCOPE_SAFE) or '-'} -->"
+
+
+def find_marker(body: str | None) -> tuple[str, str] | None:
+    """(kind, scope) of the first fundbot marker in a body, or None."""
+    match = _MARKER.search(body or "")
+    if not match:
+        return None
+    return match.group(1), unquote(match.group(2))
+
+
+def render_data_block(data: Mapping[str, Any]) -> str:
+    """`<!-- fundbot:data {JSON} -->`, with the JSON unable to close the comment early."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    # `<`, `>` and `--` only ever appear inside JSON strings, where \u escapes mean the same.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e")
+    text = text.replace("--", "-\\u002d")
+    return f"{_DATA_START}{text}{_DATA_END}"
+
+
+def parse_data_block(body: str | None) -> dict[str, Any] | None:
+    """The last data block's JSON object in a body, or None when absent or unreadable."""
+    body = body or ""
+    start = body.rfind(_DATA_START)
+    if start < 0:
+        return None
+    end = body.find(_DATA_END, start + len(_DATA_START))
+    if end < 0:
+        return None
+    try:
+        data = json.loads(body[start + len(_DATA_START) : end])
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def line_data(line: PlanLine, *, amount: int | None = None) -> dict[str, Any]:
+    """One plan line as stored in the data block."""
+    entry: dict[str, Any] = {
+        "recipient": line.recipient,
+        "platform": line.platform,
+        "url": line.url,
+        "amount_usd_per_year": line.amount if amount is None else amount,
+        "packages": list(line.packages),
+    }
+    if line.funded_elsewhere:
+        entry["funded_elsewhere"] = True
+    return entry
+
+
+def plan_data(plan: Plan, *, state: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the data block holds for a plan: lines, budget, developers, fingerprint, state.
+
+    `state` is what people changed through the issue (keys used by the renderers:
+    `excluded` and `funded_elsewhere`, lists of recipient ids; `rescan`, a bool).
+    """
+    return {
+        "version": DATA_VERSION,
+        "budget": plan.budget,
+        "currency": plan.currency,
+        "developers": {
+            "count": plan.developers,
+            "source": plan.developers_source,
+            "method": plan.developers_method,
+        },
+        "per_developer": plan.per_developer,
+        "fingerprint": plan.fingerprint,
+        "lines": [line_data(line) for line in plan.lines],
+        "state": dict(state or {}),
+    }
+
+
+def fit_data(data: Mapping[str, Any], *, limit: int = MAX_DATA) -> str:
+    """The rendered data block within `limit`: package lists dropped first, then URLs,
+    then the smallest lines, each step recorded so a reader knows the data is partial."""
+    block = render_data_block(data)
+    if len(block) <= limit:
+        return block
+    slim = dict(data)
+    lines = [dict(line) for line in data.get("lines", [])]
+    for line in lines:
+        line.pop("packages", None)
+    slim.update(lines=lines, truncated=True)
+    block = render_data_block(slim)
+    if len(block) <= limit:
+        return block
+    for line in lines:
+        line.pop("url", None)
+    block = render_data_block(slim)
+    if len(block) <= limit:
+        return block
+    lines.sort(key=lambda line: (-int(line.get("amount_usd_per_year") or 0), str(line)))
+    # Binary search for how many of the largest lines fit; the rest are counted only.
+    low, high = 0, len(lines)
+    while low < high:
+        mid = (low + high + 1) // 2
+        slim.update(lines=lines[:mid], lines_omitted=len(lines) - mid)
+        if len(render_data_block(slim)) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    slim.update(lines=lines[:low], lines_omitted=len(lines) - low)
+    return render_data_block(slim)

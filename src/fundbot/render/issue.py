@@ -1,0 +1,123 @@
+"""The repository issue and the organisation plan issue."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Final
+
+from fundbot.model import Plan, PlanLine
+from fundbot.render import problems, sections
+from fundbot.render.commands import commands_section
+from fundbot.render.context import IssueContext
+from fundbot.render.data_block import Kind, fit_data, marker, plan_data
+from fundbot.render.markdown import escape, first_few, fit_body, link, table
+from fundbot.render.text import NO_LINES, money, per_month, platform_name, plural
+
+__all__ = [
+    "IssueContext",
+    "issue_title",
+    "render_plan_issue",
+    "render_repository_issue",
+    "repository_lines",
+]
+
+TITLES: Final[dict[str, str]] = {
+    "repository": "Funding the open source this repository depends on",
+    "plan": "Open Source Pledge plan for {scope}",
+    "pull-request": "Funding for {scope}",
+}
+
+
+def issue_title(kind: Kind, scope: str) -> str:
+    """The title of fundbot's issue (titles are for people; fundbot finds issues by marker)."""
+    flat = " ".join(scope.split())[:100]
+    return TITLES[kind].format(scope=flat)
+
+
+def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
+    """The organisation's plan: every recipient, what was left out, what went wrong."""
+    parts = [
+        marker("plan", ctx.owner),
+        sections.plan_summary(plan),
+        sections.estimate_hint(plan, ctx),
+        sections.notes(plan),
+        sections.plan_table(plan, ctx) or NO_LINES,
+        problems.config_problems(ctx.config_problems),
+        problems.unreadable_files(plan.errors),
+        commands_section(plan.lines, ctx.state),
+        sections.how_to_change(ctx),
+        sections.unfunded_section(plan),
+        sections.excluded_section(plan),
+        problems.skipped_repositories(ctx.skipped_repositories),
+        sections.all_packages(plan.lines),
+    ]
+    return fit_body(parts, tail=fit_data(plan_data(plan, state=ctx.state)))
+
+
+def repository_lines(plan: Plan, repository: str) -> tuple[PlanLine, ...]:
+    """The plan lines this repository's dependencies reach, with its attributed amount."""
+    lines = []
+    for line in plan.lines:
+        if repository not in line.repositories:
+            continue
+        part = next((a.amount for a in line.attribution if a.repository == repository), 0)
+        lines.append((part, line))
+    lines.sort(key=lambda item: (-item[0], item[1].recipient))
+    return tuple(replace(line, amount=part) for part, line in lines)
+
+
+def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
+    """One repository's part of the organisation's plan, with a link to the whole plan."""
+    repository = ctx.repository or ""
+    lines = repository_lines(plan, repository)
+    org_amounts = {line.recipient: line.amount for line in plan.lines}
+    view = replace(plan, lines=lines)
+    parts = [
+        marker("repository", repository),
+        _repository_summary(plan, lines, ctx),
+        sections.estimate_hint(plan, ctx),
+        _repository_table(lines, org_amounts, ctx) or NO_LINES,
+        problems.config_problems(ctx.config_problems),
+        problems.unreadable_files(plan.errors),
+        commands_section(lines, ctx.state, per_recipient=False),
+        sections.how_to_change(ctx),
+        sections.unfunded_section(plan, repository),
+        sections.all_packages(lines),
+    ]
+    data = plan_data(view, state=ctx.state)
+    data.update(scope=repository, organisation_budget=plan.budget)
+    return fit_body(parts, tail=fit_data(data))
+
+
+def _repository_summary(plan: Plan, lines: tuple[PlanLine, ...], ctx: IssueContext) -> str:
+    org_plan = link("the organisation's plan", ctx.plan_issue_url)
+    unfunded = sum(1 for u in plan.unfunded if ctx.repository in u.repositories)
+    return (
+        f"This repository's dependencies reach **{len(lines):,}** of the "
+        f"{plural(len(plan.lines), 'recipient')} in {org_plan}, which gives "
+        f"{sections.budget_phrase(plan)} covering "
+        f"{sections.dependencies(plan.dependencies_covered)}; this repository's part of it is "
+        f"**{money(sum(line.amount for line in lines))}** a year, and "
+        f"{sections.have(unfunded)} no known funding channel here."
+    )
+
+
+def _repository_table(
+    lines: tuple[PlanLine, ...], org_amounts: dict[str, int], ctx: IssueContext
+) -> str:
+    if not lines:
+        return ""
+    header = ["Recipient", "Platform", "This repository, per year", "Per month"]
+    header += ["Organisation, per year", "Packages"]
+    rows = [
+        [
+            sections.recipient_label(line, ctx),
+            escape(platform_name(line.platform)),
+            money(line.amount),
+            money(per_month(line.amount)),
+            money(org_amounts.get(line.recipient, line.amount)),
+            first_few([escape(p, limit=80) for p in line.packages]) or "—",
+        ]
+        for line in lines[: sections.TABLE_ROWS]
+    ]
+    return table(header, rows) + sections.more_rows(lines[sections.TABLE_ROWS :])

@@ -1,0 +1,184 @@
+"""The sections an issue is made of: summary, table, folded lists, how to change the plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from fundbot.model import Plan, PlanLine
+from fundbot.render.context import IssueContext, state_ids
+from fundbot.render.markdown import (
+    bullet_list,
+    code,
+    details,
+    escape,
+    first_few,
+    link,
+    table,
+    user_link,
+)
+from fundbot.render.text import (
+    CONFIG_SAMPLE,
+    DEVELOPERS_FIX,
+    MORE_RECIPIENTS,
+    PLEDGE_URL,
+    money,
+    per_month,
+    platform_name,
+    plural,
+)
+
+# Rows shown in a table; the rest are summed up in one sentence (the CSV export has all).
+TABLE_ROWS: Final = 100
+LIST_ITEMS: Final = 200
+PACKAGES_PER_RECIPIENT: Final = 100
+
+
+def dependencies(count: int) -> str:
+    return plural(count, "dependency", "dependencies")
+
+
+def developers_phrase(plan: Plan) -> str:
+    """`25 developers (configured: …)` or `an estimated 12 developers (…)`."""
+    count = plural(plan.developers, "developer")
+    method = f" ({escape(plan.developers_method)})" if plan.developers_method else ""
+    if plan.developers_source == "configured":
+        return f"{count}, as configured{method}"
+    return f"an estimated {count}{method}"
+
+
+def budget_phrase(plan: Plan) -> str:
+    """`**$50,000** a year, $2,000 for each of 25 developers…`, or the `budget` setting."""
+    if plan.budget == plan.developers * plan.per_developer:
+        how = f"{money(plan.per_developer)} for each of {developers_phrase(plan)}"
+    else:
+        how = f"as set by `budget`, for {developers_phrase(plan)}"
+    return f"**{money(plan.budget)}** a year, {how},"
+
+
+def have(count: int) -> str:
+    """`1 dependency has`, `3 dependencies have`."""
+    return f"{dependencies(count)} {'has' if count == 1 else 'have'}"
+
+
+def plan_summary(plan: Plan) -> str:
+    """The plan issue's one-sentence summary."""
+    recipients = plural(len(plan.lines), "recipient")
+    return (
+        f"Following the [Open Source Pledge]({PLEDGE_URL}), fundbot suggests giving "
+        f"{budget_phrase(plan)} to **{recipients}** covering "
+        f"**{dependencies(plan.dependencies_covered)}**; "
+        f"{have(len(plan.unfunded))} no known funding channel."
+    )
+
+
+def estimate_hint(plan: Plan, ctx: IssueContext) -> str:
+    """How to replace an estimated developer count with the real one (empty if configured)."""
+    if plan.developers_source == "configured":
+        return ""
+    return DEVELOPERS_FIX.format(config=code(ctx.config_file))
+
+
+def notes(plan: Plan) -> str:
+    """The planner's notes (rules that could not all hold), shown in full."""
+    if not plan.notes:
+        return ""
+    return "**Notes**\n\n" + bullet_list([escape(n, limit=500) for n in plan.notes], limit=20)
+
+
+def recipient_label(line: PlanLine, ctx: IssueContext) -> str:
+    """The recipient linked to where to pay, marked when it is funded elsewhere."""
+    label = user_link(line.platform, line.handle, line.url)
+    if line.funded_elsewhere or line.recipient in state_ids(ctx.state, "funded_elsewhere"):
+        label += " *(funded elsewhere)*"
+    return label
+
+
+def packages_cell(packages: Sequence[str]) -> str:
+    return first_few([escape(p, limit=80) for p in packages]) or "—"
+
+
+def plan_table(plan: Plan, ctx: IssueContext) -> str:
+    """Recipient, platform, per year, per month, packages, repositories; the rest summed."""
+    if not plan.lines:
+        return ""
+    header = ["Recipient", "Platform", "Per year", "Per month", "Packages", "Repositories"]
+    rows = [
+        [
+            recipient_label(line, ctx),
+            escape(platform_name(line.platform)),
+            money(line.amount),
+            money(per_month(line.amount)),
+            packages_cell(line.packages),
+            first_few([escape(r, limit=100) for r in line.repositories]) or "—",
+        ]
+        for line in plan.lines[:TABLE_ROWS]
+    ]
+    return table(header, rows) + more_rows(plan.lines[TABLE_ROWS:])
+
+
+def more_rows(rest: Sequence[PlanLine]) -> str:
+    if not rest:
+        return ""
+    amount = money(sum(line.amount for line in rest))
+    return "\n\n" + MORE_RECIPIENTS.format(count=len(rest), amount=amount)
+
+
+def all_packages(lines: Sequence[PlanLine]) -> str:
+    """Every recipient's full package list, folded, when the table had to shorten one."""
+    long = [line for line in lines if len(line.packages) > 3]
+    if not long:
+        return ""
+    items = [
+        f"{user_link(line.platform, line.handle, line.url)}: "
+        + first_few([escape(p, limit=80) for p in line.packages], PACKAGES_PER_RECIPIENT)
+        for line in long
+    ]
+    summary = f"All packages of the {plural(len(long), 'recipient')} with more than three"
+    return details(summary, bullet_list(items, limit=LIST_ITEMS))
+
+
+def unfunded_section(plan: Plan, repository: str | None = None) -> str:
+    """Dependencies without a funding channel, most used first: who to ask for a FUNDING.yml."""
+    unfunded = [u for u in plan.unfunded if repository is None or repository in u.repositories]
+    if not unfunded:
+        return ""
+    items = []
+    for package in unfunded:
+        item = escape(package.package)
+        if package.repository:
+            item += f" ({link('source', package.repository)})"
+        if repository is None and package.repositories:
+            item += " — used by " + first_few([escape(r) for r in package.repositories])
+        items.append(item)
+    summary = f"{dependencies(len(unfunded))} without a known funding channel, most used first"
+    intro = (
+        "Their maintainers may not be asking for money yet; a FUNDING.yml or a "
+        "`funding` field in the package metadata would let fundbot include them.\n\n"
+    )
+    return details(summary, intro + bullet_list(items, limit=LIST_ITEMS))
+
+
+def excluded_section(plan: Plan) -> str:
+    """What was left out of the plan and why."""
+    if not plan.excluded:
+        return ""
+    items = [f"{escape(e.package)} — {escape(e.reason, limit=300)}" for e in plan.excluded]
+    summary = f"{plural(len(plan.excluded), 'package')} or recipients excluded from the plan"
+    return details(summary, bullet_list(items, limit=LIST_ITEMS))
+
+
+def how_to_change(ctx: IssueContext) -> str:
+    """The configuration keys with a YAML sample, and how to pay."""
+    # Inside a code block escaping would show; only keep the path from closing the block.
+    config = " ".join(ctx.config_file.replace("`", "'").split())[:200]
+    frequency = "a monthly" if ctx.frequency == "monthly" else "a one-time"
+    body = (
+        f"Add or edit {code(ctx.config_file)} in this repository (or in the organisation's "
+        "`.github` repository for every repository at once):\n\n"
+        "```yaml\n" + CONFIG_SAMPLE.format(config=config) + "```\n\n"
+        "To pay every GitHub Sponsors recipient at once, run "
+        "`fundbot scan --format sponsors-csv` and upload the file on GitHub's bulk "
+        f"sponsorship page: it is sized as {frequency} sponsorship (`frequency`)."
+    )
+    return details("How to change this plan", body)

@@ -1,0 +1,94 @@
+"""User-facing sentences and names used by the renderers, kept in one place."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Final
+
+# How each funding platform is named to a person; an unknown platform is shown title-cased.
+PLATFORM_NAMES: Final[dict[str, str]] = {
+    "buy_me_a_coffee": "Buy Me a Coffee",
+    "community_bridge": "LFX Mentorship (CommunityBridge)",
+    "custom": "Project website",
+    "funding_json": "funding.json",
+    "github": "GitHub Sponsors",
+    "issuehunt": "IssueHunt",
+    "ko_fi": "Ko-fi",
+    "lfx_crowdfunding": "LFX Crowdfunding",
+    "liberapay": "Liberapay",
+    "open_collective": "Open Collective",
+    "patreon": "Patreon",
+    "polar": "Polar",
+    "thanks_dev": "thanks.dev",
+    "tidelift": "Tidelift",
+    "url": "Website",
+}
+
+CONFIG_FILE: Final = ".github/fundbot.yml"
+PLEDGE_URL: Final = "https://opensourcepledge.com/"
+
+TRUNCATED_NOTE: Final = (
+    "**This text was cut to stay under GitHub's limit of {limit:,} characters** "
+    "({omitted} left out). Run `fundbot scan --format markdown` or `--format csv` "
+    "on a checkout for the full plan."
+)
+MORE_RECIPIENTS: Final = (
+    "…and {count:,} more recipients receiving {amount} a year in total; "
+    "run `fundbot scan --format csv` for the full list."
+)
+NO_LINES: Final = (
+    "fundbot has not found any dependency that accepts money yet, so there is nothing to "
+    "pay this time. The dependencies without a funding channel are listed below: their "
+    "maintainers may welcome a FUNDING.yml."
+)
+PR_NO_LONGER: Final = "This pull request no longer adds any dependency that accepts funding."
+PR_UPDATED: Final = "fundbot updates this comment when the pull request changes."
+UNREADABLE_FIX: Final = (
+    "Fix the file so that its own tool can read it, or add its folder to `ignore_paths` in "
+    f"`{CONFIG_FILE}` if it is not a real dependency file (a test fixture, an example)."
+)
+CONFIG_FIX: Final = (
+    "fundbot used its defaults for these settings. Fix them and push to the default branch: "
+    "fundbot rescans on every change to the configuration."
+)
+DEVELOPERS_FIX: Final = (
+    "Set `developers` in {config} to the number of full-time developers for an exact budget."
+)
+
+# The sample shown under "How to change this plan"; keys as in config/default.yml.
+CONFIG_SAMPLE: Final = """\
+# {config}: every key is optional; the defaults are in fundbot's config/default.yml
+developers: 25          # full-time developers; the budget is developers x per_developer
+per_developer: 2000     # USD a year per developer (the Open Source Pledge minimum)
+# budget: 60000         # or set the yearly budget directly
+min_amount: 100         # recipients that would get less are dropped, their share shared out
+max_share: 0.2          # no recipient gets more than this share of the budget
+scope_weights:          # how much a use in each scope counts (runtime 1.0, others 0.5)
+  dev: 0.5
+transitive_weight: 0.25 # a transitive use counts this much of a direct one
+exclude:                # globs over `ecosystem:name` and repository URLs
+  - "npm:@acme/*"
+frequency: monthly      # or one-time: how the GitHub Sponsors CSV is sized
+"""
+
+
+def money(amount: int | float) -> str:
+    """`$1,234`: whole US dollars, thousands separated."""
+    return f"${round(amount):,}"
+
+
+def per_month(amount_per_year: int) -> int:
+    """A yearly amount as whole dollars a month, halves rounded up (never below 0)."""
+    value = (Decimal(amount_per_year) / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return max(0, int(value))
+
+
+def platform_name(platform: str) -> str:
+    """The platform as a person calls it."""
+    return PLATFORM_NAMES.get(platform, platform.replace("_", " ").title())
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 recipient`, `2 recipients`, `1,234 dependencies`."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"

@@ -1,0 +1,268 @@
+"""Hand-built plans for the render tests: realistic, empty, hostile and huge."""
+
+from __future__ import annotations
+
+from fundbot.errors import ConfigProblem
+from fundbot.model import (
+    Attribution,
+    Exclusion,
+    FundingChannel,
+    Plan,
+    PlanLine,
+    ScanError,
+    UnfundedPackage,
+)
+from fundbot.render.comment import PullRequestAddition
+from fundbot.render.issue import IssueContext
+
+HOSTILE = "@everyone <img src=x onerror=alert(1)> `x` --> | [a](javascript:alert(1)) #1\n**b**"
+
+
+def line(
+    recipient: str,
+    amount: int,
+    packages: tuple[str, ...],
+    repositories: dict[str, int],
+    *,
+    url: str,
+    handle: str | None,
+    funded_elsewhere: bool = False,
+) -> PlanLine:
+    """A plan line whose attribution is the given per-repository amounts."""
+    platform = recipient.split(":", 1)[0].replace("url", "custom")
+    return PlanLine(
+        recipient=recipient,
+        platform=platform,
+        url=url,
+        handle=handle,
+        amount=amount,
+        weight=float(len(packages)),
+        packages=packages,
+        repositories=tuple(repositories),
+        attribution=tuple(Attribution(r, a) for r, a in repositories.items()),
+        funded_elsewhere=funded_elsewhere,
+    )
+
+
+def realistic_plan() -> Plan:
+    """Six recipients on five platforms, unfunded and excluded packages, an unreadable file."""
+    lines = (
+        line(
+            "github:sindresorhus",
+            4000,
+            ("npm:chalk", "npm:got", "npm:execa", "npm:p-limit", "npm:ora"),
+            {"acme/web": 3000, "acme/api": 1000},
+            url="https://github.com/sponsors/sindresorhus",
+            handle="sindresorhus",
+        ),
+        line(
+            "open_collective:express",
+            4000,
+            ("npm:express", "npm:body-parser"),
+            {"acme/api": 4000},
+            url="https://opencollective.com/express",
+            handle="express",
+        ),
+        line(
+            "github:pallets",
+            3200,
+            ("pypi:flask", "pypi:jinja2", "pypi:click", "pypi:werkzeug"),
+            {"acme/api": 2200, "acme/tools": 1000},
+            url="https://github.com/sponsors/pallets",
+            handle="pallets",
+        ),
+        line(
+            "tidelift:pypi-requests",
+            2800,
+            ("pypi:requests",),
+            {"acme/tools": 2800},
+            url="https://tidelift.com/funding/github/pypi/requests",
+            handle=None,
+            funded_elsewhere=True,
+        ),
+        line(
+            "liberapay:rust-lang",
+            4000,
+            ("cargo:serde", "cargo:serde_json", "cargo:tokio"),
+            {"acme/engine": 4000},
+            url="https://liberapay.com/rust-lang",
+            handle="rust-lang",
+        ),
+        line(
+            "url:https://example.org/donate",
+            2000,
+            ("rubygems:rake",),
+            {"acme/web": 1500, "acme/tools": 500},
+            url="https://example.org/donate",
+            handle=None,
+        ),
+    )
+    return Plan(
+        budget=20000,
+        developers=10,
+        developers_source="estimate",
+        developers_method="distinct human commit authors in the last 90 days across 4 repositories",
+        per_developer=2000,
+        currency="USD",
+        lines=lines,
+        unfunded=(
+            UnfundedPackage(
+                "npm:left-pad",
+                2.0,
+                "https://github.com/left-pad/left-pad",
+                ("acme/web", "acme/api"),
+            ),
+            UnfundedPackage("go:golang.org/x/text", 1.0, None, ("acme/engine",)),
+        ),
+        excluded=(
+            Exclusion("npm:@acme/ui", "owned by acme"),
+            Exclusion("github-actions:./.github/actions/build", "local"),
+        ),
+        errors=(ScanError("services/legacy/package-lock.json", "invalid JSON at line 3"),),
+        fingerprint="sha256:3f2a",
+        dependencies_covered=16,
+        notes=("2 recipients under the $100 minimum were dropped and their share shared out.",),
+    )
+
+
+def realistic_context(repository: str | None = None) -> IssueContext:
+    """The realistic plan's context: a config problem, two skipped repositories."""
+    return IssueContext(
+        owner="acme",
+        repository=repository,
+        plan_issue_url="https://github.com/acme/.github/issues/1",
+        config_problems=(
+            ConfigProblem(".github/fundbot.yml", "max_share", "1.5", "a number from 0 to 1"),
+        ),
+        skipped_repositories=(("acme/old-site", "archived"), ("acme/fork-of-x", "fork")),
+        state={"excluded": ["github:someone"], "funded_elsewhere": ["tidelift:pypi-requests"]},
+    )
+
+
+def empty_plan() -> Plan:
+    """No dependency found at all: a configured count and nothing to pay."""
+    return Plan(
+        budget=4000,
+        developers=2,
+        developers_source="configured",
+        developers_method="`developers` in .github/fundbot.yml",
+        per_developer=2000,
+        currency="USD",
+        lines=(),
+        fingerprint="sha256:0",
+    )
+
+
+def config_errors_context() -> IssueContext:
+    """An empty plan's context where the configuration had several problems."""
+    file = ".github/fundbot.yml"
+    return IssueContext(
+        owner="acme",
+        repository="acme/web",
+        plan_issue_url=None,
+        config_problems=(
+            ConfigProblem(file, "developers", "'many'", "a whole number of at least 1"),
+            ConfigProblem(file, "scope_weights.runtim", "unknown key", "one of runtime, dev"),
+            ConfigProblem(file, "max_share", "-0.5", "a number from 0 to 1"),
+        ),
+    )
+
+
+def hostile_plan() -> Plan:
+    """Every text field holds Markdown, HTML, mentions and comment terminators."""
+    lines = (
+        line(
+            "github:everyone",
+            1000,
+            (f"npm:{HOSTILE}", "npm:@everyone/x", "npm:`rm -rf`", "npm:a|b", "npm:" + "x" * 5000),
+            {f"acme/{HOSTILE}": 1000},
+            url="https://github.com/sponsors/everyone",
+            handle="everyone",
+        ),
+        line(
+            f"url:javascript:{HOSTILE}",
+            1000,
+            (f"pypi:{HOSTILE}",),
+            {"acme/web": 1000},
+            url="javascript:alert(1)",
+            handle=HOSTILE,
+        ),
+    )
+    return Plan(
+        budget=2000,
+        developers=1,
+        developers_source="estimate",
+        developers_method=HOSTILE,
+        per_developer=2000,
+        currency="USD",
+        lines=lines,
+        unfunded=(UnfundedPackage(f"npm:{HOSTILE}", 1.0, "javascript:alert(1)", (HOSTILE,)),),
+        excluded=(Exclusion(HOSTILE, HOSTILE),),
+        errors=(ScanError(HOSTILE, HOSTILE),),
+        fingerprint=HOSTILE,
+        dependencies_covered=6,
+        notes=(HOSTILE,),
+    )
+
+
+def hostile_context() -> IssueContext:
+    return IssueContext(
+        owner="acme",
+        repository="acme/web",
+        plan_issue_url="javascript:alert(1)",
+        config_file=f".github/{HOSTILE}",
+        config_problems=(ConfigProblem(HOSTILE, HOSTILE, HOSTILE, HOSTILE),),
+        skipped_repositories=((HOSTILE, HOSTILE),),
+        state={"excluded": [HOSTILE], "funded_elsewhere": [HOSTILE]},
+    )
+
+
+def huge_plan(recipients: int = 4000, packages_each: int = 5) -> Plan:
+    """Thousands of recipients and 20,000 packages: the size limit must still hold."""
+    lines = tuple(
+        line(
+            f"github:maintainer-{i:05d}",
+            100,
+            tuple(f"npm:package-with-a-long-name-{i:05d}-{j}" for j in range(packages_each)),
+            {f"acme/repository-{i % 300:03d}": 60, f"acme/repository-{(i + 1) % 300:03d}": 40},
+            url=f"https://github.com/sponsors/maintainer-{i:05d}",
+            handle=f"maintainer-{i:05d}",
+        )
+        for i in range(recipients)
+    )
+    return Plan(
+        budget=100 * recipients,
+        developers=recipients // 20,
+        developers_source="configured",
+        developers_method="",
+        per_developer=2000,
+        currency="USD",
+        lines=lines,
+        unfunded=tuple(
+            UnfundedPackage(f"pypi:unfunded-{i}", 1.0, None, ("acme/repository-001",))
+            for i in range(3000)
+        ),
+        excluded=tuple(Exclusion(f"npm:@acme/pkg-{i}", "owned by acme") for i in range(2000)),
+        errors=tuple(ScanError(f"dir-{i}/package.json", "invalid JSON") for i in range(500)),
+        fingerprint="sha256:huge",
+        dependencies_covered=recipients * packages_each,
+    )
+
+
+def additions() -> tuple[PullRequestAddition, ...]:
+    """A PR adding a new recipient, more for an existing one, and one too small for a share."""
+    gh = FundingChannel(
+        "github", "https://github.com/sponsors/sindresorhus", "sindresorhus", "npm:funding"
+    )
+    oc = FundingChannel(
+        "open_collective", "https://opencollective.com/webpack", "webpack", "github:fundingLinks"
+    )
+    return (
+        PullRequestAddition(
+            "npm:ky", "1.7.2", "package.json", (gh,), "github:sindresorhus", 4000, 4300
+        ),
+        PullRequestAddition(
+            "npm:webpack", "^5.95.0", "package.json", (oc, gh), "open_collective:webpack", None, 900
+        ),
+        PullRequestAddition("npm:tiny", None, "packages/a/package.json", (oc,), None, None, None),
+    )
