@@ -214,5 +214,7 @@ class ConditionalHttpClient(HttpClient):
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value: Any = headers.get(name) or headers.get(name.lower())
+    """A header by name, whatever case the server (or a plain dict copy) spelt it in."""
+    wanted = name.lower()
+    value: Any = next((v for k, v in headers.items() if k.lower() == wanted), None)
     return str(value) if value else None

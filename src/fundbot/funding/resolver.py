@@ -1,0 +1,298 @@
+"""Resolve packages to funding: cache, then registries, then GitHub GraphQL, merged per package."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from fundbot.funding.base import Finding, PackageKey, PackageQuery, Source
+from fundbot.funding.cache import Clock, ConditionalHttpClient, FundingCache
+from fundbot.funding.http import HttpClient
+from fundbot.funding.sources import REGISTRY_SOURCES
+from fundbot.funding.sources.golang import known_repository
+from fundbot.funding.urls import github_repository, normalize_url, repository_from_url
+from fundbot.model import Dependency, FundingChannel, FundingPlanOffer, PackageFunding
+from fundbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+OFFLINE_REASON = "offline: not in cache"
+NO_TOKEN_REASON = "GitHub not consulted: no token (set GITHUB_TOKEN)"
+NO_TOKEN_NOTE = "No GitHub token: funding declared in GitHub repositories was not looked up."
+GITHUB_NAME = "github"
+
+SourceFactory = Callable[[HttpClient, Settings], Source]
+GitHubFactory = Callable[[HttpClient, Settings, str], Source]
+Progress = Callable[[int, int], None]
+Funding = PackageFunding
+
+
+@dataclass
+class ResolveStats:
+    """What a resolve cost: requests per source, cache use, what was left unknown."""
+
+    requests_by_source: Counter[str] = field(default_factory=Counter)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    revalidated: int = 0  # 304 answers that reused a stored document
+    packages: int = 0  # unique (ecosystem, name) looked up or answered from the cache
+    skipped: int = 0  # dependencies with a skip_reason, never looked up
+    failed: int = 0  # packages a source failed for (not cached)
+    github_repositories: int = 0  # distinct repositories sent to the GitHub stage
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Merged:
+    """Everything the stages learnt about one package, in stage order."""
+
+    query: PackageQuery
+    repository: str | None = None
+    channels: dict[str, FundingChannel] = field(default_factory=dict)
+    offers: list[FundingPlanOffer] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    not_found_on: list[str] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+    github_skipped: bool = False
+
+    def add(self, source: str, finding: Finding) -> None:
+        self.asked.append(source)
+        if finding.error:
+            self.errors.append(finding.error)
+        if finding.not_found:
+            self.not_found_on.append(source)
+        if self.repository is None and finding.repository:
+            self.repository = finding.repository
+        for channel in finding.channels:
+            # First found_via wins: registry metadata before GitHub's copy of the same link.
+            self.channels.setdefault(normalize_url(channel.url) or channel.url, channel)
+        self.offers += [o for o in finding.offers if o not in self.offers]
+
+    def result(self, now: float) -> PackageFunding:
+        q = self.query
+        return PackageFunding(
+            q.ecosystem,
+            q.name,
+            self.repository,
+            tuple(self.channels.values()),
+            now,
+            self._reason(),
+            tuple(self.offers),
+        )
+
+    def _reason(self) -> str | None:
+        if self.errors:
+            return "; ".join(self.errors)
+        if self.channels or self.offers:
+            return None
+        if self.github_skipped:
+            return NO_TOKEN_REASON
+        if self.repository is None and self.not_found_on:
+            return "not found on " + ", ".join(self.not_found_on)
+        if not self.asked and self.repository is None:
+            return f"no source for {self.query.ecosystem} packages"
+        where = ", ".join(self.asked) or "its repository"
+        return f"no funding listed on {where}"
+
+
+class Resolver:
+    """Look packages up in stage order, merge what each stage learnt, cache the results."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: HttpClient,
+        cache: FundingCache,
+        *,
+        github_token: str | None = None,
+        offline: bool = False,
+        progress: Progress | None = None,
+        sources: Sequence[SourceFactory] = REGISTRY_SOURCES,
+        github: GitHubFactory | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.cache = cache
+        self.github_token = github_token
+        self.offline = offline
+        self.progress = progress
+        self.clock = clock
+        self.stats = ResolveStats()
+        self._clients: dict[str, ConditionalHttpClient] = {}
+        self._github_factory = github
+        self._by_ecosystem: dict[str, list[Source]] = {}
+        for factory in sources:
+            client = self._new_client()
+            source = factory(client, settings)
+            self._clients[source.NAME] = client
+            for ecosystem in source.ECOSYSTEMS:
+                self._by_ecosystem.setdefault(ecosystem, []).append(source)
+
+    def _new_client(self) -> ConditionalHttpClient:
+        """A client sharing the session and per-host limits, counting its own requests."""
+        return ConditionalHttpClient(
+            session=self.http.session,
+            settings=self.http.settings,
+            sleep=self.http.sleep,
+            _limits=self.http._limits,
+            cache=self.cache,
+        )
+
+    async def resolve(self, queries: Iterable[PackageQuery]) -> dict[PackageKey, PackageFunding]:
+        """Funding for every unique (ecosystem, name) in queries."""
+        unique: dict[PackageKey, PackageQuery] = {}
+        for query in queries:
+            unique.setdefault(query.key, query)
+        self.stats.packages += len(unique)
+        results = self._from_cache(unique)
+        missing = {key: query for key, query in unique.items() if key not in results}
+        self._report(len(results), len(unique))
+        if not missing:
+            return results
+        if self.offline:
+            now = self.clock()
+            for key, query in missing.items():
+                repository = direct_repository(query)
+                results[key] = PackageFunding(*key, repository, (), now, OFFLINE_REASON)
+            return results
+        merged = {key: _Merged(query, direct_repository(query)) for key, query in missing.items()}
+        await self._registries(merged, done=len(results), total=len(unique))
+        await self._github(merged)
+        fresh = self._finish(merged)
+        results.update(fresh)
+        self._report(len(unique), len(unique))
+        return results
+
+    def _from_cache(
+        self, unique: dict[PackageKey, PackageQuery]
+    ) -> dict[PackageKey, PackageFunding]:
+        cached = self.cache.get_many(unique)
+        if self.github_token:
+            # Learnt without a token: now that there is one, GitHub has more to say.
+            cached = {k: v for k, v in cached.items() if v.unknown_reason != NO_TOKEN_REASON}
+        self.stats.cache_hits += len(cached)
+        self.stats.cache_misses += len(unique) - len(cached)
+        return cached
+
+    async def _registries(self, merged: dict[PackageKey, _Merged], done: int, total: int) -> None:
+        """Stage 1: every registry source at once, each with its packages."""
+        batches: dict[int, tuple[Source, list[PackageQuery]]] = {}
+        for item in merged.values():
+            for source in self._by_ecosystem.get(item.query.ecosystem, []):
+                batches.setdefault(id(source), (source, []))[1].append(item.query)
+        progress = [done]
+
+        async def run(source: Source, queries: list[PackageQuery]) -> None:
+            for key, finding in (await _guarded(source, queries)).items():
+                if key in merged:
+                    merged[key].add(source.NAME, finding)
+            progress[0] += len(queries)
+            self._report(min(progress[0], total), total)
+
+        await asyncio.gather(*(run(source, queries) for source, queries in batches.values()))
+
+    async def _github(self, merged: dict[PackageKey, _Merged]) -> None:
+        """Stage 2: GitHub GraphQL for every package whose repository is on GitHub."""
+        on_github = [m for m in merged.values() if m.repository and github_repository(m.repository)]
+        if not on_github:
+            return
+        self.stats.github_repositories += len({m.repository for m in on_github})
+        if not self.github_token:
+            for item in on_github:
+                item.github_skipped = True
+            if NO_TOKEN_NOTE not in self.stats.notes:
+                log.warning("no GitHub token; GitHub funding links not looked up")
+                self.stats.notes.append(NO_TOKEN_NOTE)
+            return
+        client = self._clients.setdefault(GITHUB_NAME, self._new_client())
+        source = self._make_github(client, self.github_token)
+        queries = [
+            PackageQuery(m.query.ecosystem, m.query.name, m.query.version, m.repository)
+            for m in on_github
+        ]
+        for key, finding in (await _guarded(source, queries)).items():
+            if key in merged:
+                merged[key].add(source.NAME, finding)
+
+    def _make_github(self, client: HttpClient, token: str) -> Source:
+        if self._github_factory is not None:
+            return self._github_factory(client, self.settings, token)
+        from fundbot.funding.sources.github import GitHubSource  # stage 2, its own module
+
+        return GitHubSource(client, self.settings, token)
+
+    def _finish(self, merged: dict[PackageKey, _Merged]) -> dict[PackageKey, PackageFunding]:
+        now = self.clock()
+        results = {key: item.result(now) for key, item in merged.items()}
+        # Failures are retried next time; everything else is kept, negative results too.
+        failed = {key for key, item in merged.items() if item.errors}
+        self.stats.failed += len(failed)
+        self.cache.put_many(v for k, v in results.items() if k not in failed)
+        for name, client in self._clients.items():
+            self.stats.requests_by_source[name] += client.requests.total()
+            self.http.requests.update(client.requests)
+            self.stats.revalidated += client.revalidated
+            client.requests.clear()
+            client.revalidated = 0
+        return results
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+async def _guarded(source: Source, queries: Sequence[PackageQuery]) -> dict[PackageKey, Finding]:
+    """A source's answers; a source that breaks marks its packages failed, not the scan."""
+    try:
+        return await source.lookup(queries)
+    except Exception as exc:  # one source down never fails a scan
+        log.exception("funding source failed", extra={"source": source.NAME})
+        failure = Finding(error=f"{source.NAME}: failed ({type(exc).__name__})")
+        return {query.key: failure for query in queries}
+
+
+def direct_repository(query: PackageQuery) -> str | None:
+    """The repository a package's name already says (actions, Swift URLs, Go paths)."""
+    if query.repository:
+        return query.repository
+    if query.ecosystem == "github-actions":
+        return repository_from_url(query.name, default_host="github.com")
+    if query.ecosystem == "swift":
+        return repository_from_url(query.name)
+    if query.ecosystem == "go":
+        return known_repository(query.name)
+    return None
+
+
+async def resolve_dependencies(
+    dependencies: Iterable[Dependency],
+    settings: Settings,
+    *,
+    github_token: str | None = None,
+    offline: bool = False,
+    progress: Progress | None = None,
+) -> tuple[dict[PackageKey, PackageFunding], ResolveStats]:
+    """Resolve a scan's dependencies with one session, one client and the persistent cache."""
+    deps = list(dependencies)
+    queries = [PackageQuery(d.ecosystem, d.name, d.version) for d in deps if d.skip_reason is None]
+    skipped = {d.key for d in deps if d.skip_reason is not None} - {q.key for q in queries}
+    token = github_token or settings.github_token.reveal() or None
+    cache = FundingCache(settings)
+    try:
+        async with aiohttp.ClientSession() as session:
+            http = HttpClient(session, settings)
+            resolver = Resolver(
+                settings, http, cache, github_token=token, offline=offline, progress=progress
+            )
+            results = await resolver.resolve(queries)
+    finally:
+        cache.close()
+    resolver.stats.skipped = len(skipped)
+    return results, resolver.stats
