@@ -71,11 +71,12 @@ def parse_requirement(text: str) -> Requirement | None:
         if not url:
             return Requirement(name, None, "invalid", extras)
         return Requirement(name, None, url_skip_reason(url), extras)
-    spec = "".join(rest.partition(";")[0].split())
+    written = rest.partition(";")[0]
+    spec = "".join(written.split())
     if spec.startswith("(") and spec.endswith(")"):
         spec = spec[1:-1]
     if not is_valid_specifier(spec):
-        return Requirement(name, spec or None, "invalid", extras)
+        return Requirement(name, written.strip() or None, "invalid", extras)
     return Requirement(name, spec or None, None, extras)
 
 

@@ -72,10 +72,14 @@ def parse(path: str, text: str, *, strict: bool) -> list[Dependency] | None:
     something else (`MANIFEST.in`, `Makefile.in`, a README).
     """
     entries: list[_Entry] = []
+    # A repeated line is parsed once and listed once (its `# via` notes are merged).
+    parsed: dict[str, _Entry | None] = {}
     current: _Entry | None = None
     in_via = False
     for content, comment in _logical_lines(text):
-        if content:
+        if content in parsed:
+            current, in_via = parsed[content], False
+        elif content:
             entry = _parse_line(content)
             if entry is False or (strict and entry is not None and entry.skip == "invalid"):
                 if strict:
@@ -83,7 +87,8 @@ def parse(path: str, text: str, *, strict: bool) -> list[Dependency] | None:
                 entry = None
             if entry is not None:
                 entries.append(entry)
-            current, in_via = entry, False
+            parsed[content] = current = entry
+            in_via = False
         elif comment is None:
             in_via = False  # a blank line ends a `# via` block
         if comment is not None and current is not None:
@@ -119,6 +124,8 @@ def _logical_lines(text: str) -> Iterator[tuple[str, str | None]]:
 
 
 def _split_comment(line: str) -> tuple[str, str | None]:
+    if "#" not in line:
+        return line.strip(), None
     match = _COMMENT.search(line)
     if match is None:
         return line.strip(), None

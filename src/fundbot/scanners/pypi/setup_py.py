@@ -16,6 +16,8 @@ from fundbot.model import Dependency, Scope
 from fundbot.scanners.pypi._common import Collector
 
 MAX_BYTES: Final = 2 * 1024 * 1024
+# Real setup.py files have hundreds of lines; a syntax tree of 500,000 costs seconds.
+MAX_LINES: Final = 20_000
 # Bounds how far `a = b`, `b = c + d` chains are followed.
 _MAX_DEPTH: Final = 8
 _KEYWORDS: Final[dict[str, Scope]] = {
@@ -26,6 +28,8 @@ _KEYWORDS: Final[dict[str, Scope]] = {
 
 
 def parse(path: str, text: str) -> list[Dependency]:
+    if "setup" not in text:
+        return []  # no `setup(...)` call to read: not worth building a syntax tree
     tree = _parse_ast(path, text)
     names = _module_assignments(tree)
     out = Collector(path)
@@ -43,6 +47,9 @@ def parse(path: str, text: str) -> list[Dependency]:
 def _parse_ast(path: str, text: str) -> ast.Module:
     if len(text) > MAX_BYTES:
         raise ManifestError(path, f"{len(text) / 1e6:.1f} MB is too large for static reading")
+    lines = text.count("\n")
+    if lines > MAX_LINES:
+        raise ManifestError(path, f"{lines} lines is too long for static reading")
     try:
         return ast.parse(text, filename=path)
     except SyntaxError as exc:
