@@ -49,8 +49,11 @@ class _Field:
     column: int = 1
 
 
-class _NotFound(Exception):
-    def __init__(self, message: str) -> None:
+class _GraphQLError(Exception):
+    """A field-level error: the field becomes null and `errors` gets an entry with its path."""
+
+    def __init__(self, type_: str, message: str) -> None:
+        self.type = type_
         self.message = message
 
 
@@ -176,6 +179,7 @@ class FakeGitHubGraphQL:
         self.queries: list[str] = []
         self.failures: list[int] = []  # HTTP statuses to answer with, in order, first
         self.listed_owners: set[str] = set()  # logins with a GitHub Sponsors listing
+        self.forbidden: set[str] = set()  # "owner/name" (lower) answering FORBIDDEN (SAML)
 
     # -- declaring ---------------------------------------------------------------------
     def add(self, *repos: FakeRepo) -> FakeGitHubGraphQL:
@@ -236,9 +240,18 @@ class FakeGitHubGraphQL:
 
     def _repository(self, owner: str, name: str) -> dict[str, Any]:
         key = f"{owner}/{name}".lower()
-        repo = self.repos.get(self.renames.get(key, key))
+        key = self.renames.get(key, key)
+        if key in self.forbidden:
+            raise _GraphQLError(
+                "FORBIDDEN",
+                "Resource protected by organization SAML enforcement. "
+                "You must grant your Personal Access token access to this organization.",
+            )
+        repo = self.repos.get(key)
         if repo is None:
-            raise _NotFound(f"Could not resolve to a Repository with the name '{owner}/{name}'.")
+            raise _GraphQLError(
+                "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."
+            )
         return _repo_object(repo, self._owner_listed(repo))
 
     def _owner_listed(self, repo: FakeRepo) -> bool:
@@ -261,10 +274,10 @@ class FakeGitHubGraphQL:
             if callable(value):
                 try:
                     value = value(**f.args)
-                except _NotFound as exc:
+                except _GraphQLError as exc:
                     errors.append(
                         {
-                            "type": "NOT_FOUND",
+                            "type": exc.type,
                             "path": [*path, f.alias],
                             "locations": [{"line": f.line, "column": f.column}],
                             "message": exc.message,

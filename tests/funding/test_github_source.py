@@ -149,6 +149,21 @@ async def test_missing_repository_does_not_lose_the_batch(
     assert graphql.calls == 1
 
 
+async def test_forbidden_alias_is_an_error_for_that_repository_only(
+    http: HttpClient, settings: Settings, graphql: FakeGitHubGraphQL
+) -> None:
+    """A FORBIDDEN alias (SAML-protected org) marks that package unknown, not the batch."""
+    graphql.add(FakeRepo("a", "open", has_sponsors_listing=True), FakeRepo("saml", "closed"))
+    graphql.forbidden.add("saml/closed")
+    found = await GitHubSource(http, settings, TOKEN).lookup(
+        [_q("https://github.com/a/open"), _q("https://github.com/saml/closed")]
+    )
+    error = found[("npm", "closed")].error
+    assert error is not None
+    assert error.startswith("GitHub: Resource protected by organization SAML enforcement.")
+    assert found[("npm", "open")].channels == (_gh("a", VIA_LISTING),)
+
+
 async def test_renamed_repository(
     http: HttpClient, settings: Settings, graphql: FakeGitHubGraphQL
 ) -> None:
@@ -297,6 +312,17 @@ async def test_sponsor_button_link_resolved_through_its_repository(
     found = await GitHubSource(http, settings, TOKEN).lookup(queries)
     assert found[("npm", "got")].channels == (_gh("sindresorhus", VIA_LINKS),)
     assert graphql.calls == (1 if in_batch else 2)
+
+
+async def test_sponsor_button_to_itself_is_kept(
+    http: HttpClient, settings: Settings, graphql: FakeGitHubGraphQL
+) -> None:
+    """A Sponsor-button link to a repository with nothing else stays as the custom link."""
+    link = "https://github.com/a/b?sponsor=1"
+    graphql.add(FakeRepo("a", "b", funding_links=[("CUSTOM", link)]))
+    found = await GitHubSource(http, settings, TOKEN).lookup([_q("https://github.com/a/b")])
+    assert found[("npm", "b")].channels == (FundingChannel("custom", link, None, VIA_LINKS),)
+    assert graphql.calls == 1
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fundbot.funding.urls import github_repository, normalize_url, repository_from_url
 
@@ -156,3 +158,22 @@ def test_repository_from_url_rejects(raw: str) -> None:
 def test_github_repository(raw: str, expected: tuple[str, str] | None) -> None:
     """github_repository gives (owner, repo) only for github.com."""
     assert github_repository(raw) == expected
+
+
+@given(st.text(max_size=200))
+def test_normalize_url_never_raises_and_is_idempotent(text: str) -> None:
+    """Any text normalises to None or to a fixed point of normalisation."""
+    once = normalize_url(text)
+    assert once is None or normalize_url(once) == once
+
+
+@given(
+    st.from_regex(
+        r"\A(https?://|git\+https://|git@|github:|)[a-zA-Z0-9./:@~#?=_-]{0,60}\Z", fullmatch=True
+    ),
+    st.sampled_from([None, "github.com"]),
+)
+def test_repository_from_url_never_raises(text: str, default_host: str | None) -> None:
+    """Any spelling gives None or a normalised `https://host/owner/repo` that maps to itself."""
+    repository = repository_from_url(text, default_host=default_host)
+    assert repository is None or repository_from_url(repository) == repository

@@ -50,10 +50,10 @@ class RepoAnswer:
 
 @dataclass
 class _Batch:
-    """One GraphQL query: repository aliases, owner `.github` aliases, and the answer."""
+    """One GraphQL query: aliases `r{i}` for repositories, `o{i}` for owners' `.github`."""
 
     repos: list[Repo]
-    owners: list[str] = field(default_factory=list)
+    owners: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.owners = sorted({owner for owner, _ in self.repos})
@@ -192,14 +192,13 @@ def _expand(answer: RepoAnswer, targets: dict[Repo, RepoAnswer]) -> RepoAnswer:
     for channel in answer.channels:
         target = sponsor_button_repository(channel.url)
         found = targets.get(target) if target else None
-        if found is None or not found.channels:
-            channels.append(channel)
-            continue
-        channels += [
+        resolved = [
             FundingChannel(c.platform, c.url, c.handle, channel.found_via)
-            for c in found.channels
+            for c in (found.channels if found else ())
             if sponsor_button_repository(c.url) is None
         ]
+        # Nothing behind the button (or it points at itself): the link is still a way to pay.
+        channels += resolved or [channel]
     return RepoAnswer(
         answer.repository, _dedupe(channels), answer.offers, answer.not_found, answer.error
     )
