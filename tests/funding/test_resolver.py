@@ -22,6 +22,7 @@ from fundbot.funding.sources.npm import NpmSource
 from fundbot.funding.sources.pypi import PyPISource
 from fundbot.model import ECOSYSTEMS, Dependency, FundingChannel
 from fundbot.settings import Settings
+from tests.fakes.github_graphql import FakeGitHubGraphQL, FakeRepo
 from tests.fakes.registries import fixture, serve_npm, serve_pypi
 from tests.fakes.server import FakeServer, Recorded, Reply
 
@@ -326,3 +327,40 @@ async def test_resolve_dependencies_end_to_end(
     again, stats = await resolve_dependencies(deps, settings, offline=True)
     assert again == results
     assert fake.count() == 1
+
+
+async def test_with_the_real_github_source(
+    fake: FakeServer, http: HttpClient, settings: Settings, cache: FundingCache
+) -> None:
+    """Registries then the real GraphQL source on its fake: one query for every repository,
+    links merged and deduplicated, a missing repository tolerated, the warm rerun silent."""
+    graphql = FakeGitHubGraphQL("gh-token").install(fake)
+    graphql.add(
+        FakeRepo(
+            "babel",
+            "babel",
+            "Organization",
+            has_sponsors_listing=True,
+            funding_links=[("OPEN_COLLECTIVE", "https://opencollective.com/babel")],
+        ),
+        FakeRepo("chalk", "chalk", funding_links=[("GITHUB", "https://github.com/chalk")]),
+    )
+    serve_npm(fake, "@babel/core")
+    serve_npm(fake, "chalk")
+    queries = [q("npm", "@babel/core"), q("npm", "chalk"), q("github-actions", "gone/away")]
+    r = Resolver(settings, http, cache, github_token="gh-token", sources=(NpmSource,))
+    results = await r.resolve(queries)
+    assert graphql.calls == 1
+    babel = results[("npm", "@babel/core")]
+    assert [(c.url, c.found_via) for c in babel.channels] == [
+        ("https://opencollective.com/babel", "npm:funding"),
+        ("https://github.com/sponsors/babel", "github:sponsors_listing"),
+    ]
+    assert [c.url for c in results[("npm", "chalk")].channels] == [
+        "https://github.com/sponsors/chalk"
+    ]
+    assert results[("github-actions", "gone/away")].channels == ()
+    assert r.stats.requests_by_source["github"] == 1
+    before = fake.count()
+    await Resolver(settings, http, cache, github_token="gh-token").resolve(queries)
+    assert fake.count() == before
