@@ -114,11 +114,9 @@ def load_yaml_config(text: str, file: str) -> dict[str, Any]:
     try:
         data = yaml.load(text, Loader=_LOADER)  # a safe loader: no Python objects
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        what = " ".join(str(exc.problem or exc.context or "unreadable").split())
-        found = f"invalid YAML{where}: {what}"
-        raise ConfigError([ConfigProblem(file, TOP_LEVEL, found, "valid YAML")]) from None
+        raise ConfigError(
+            [ConfigProblem(file, TOP_LEVEL, _yaml_error(exc), "valid YAML")]
+        ) from None
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         found = f"invalid YAML: {' '.join(str(exc).split())[:200]}"
         raise ConfigError([ConfigProblem(file, TOP_LEVEL, found, "valid YAML")]) from None
@@ -131,6 +129,19 @@ def load_yaml_config(text: str, file: str) -> dict[str, Any]:
 
 
 _LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError) -> str:
+    """`invalid YAML at line L, column C: problem (while … at line L2, column C2)`."""
+
+    def at(mark: Any) -> str:
+        return f"line {mark.line + 1}, column {mark.column + 1}"
+
+    problem = " ".join(str(exc.problem or "unreadable").split())
+    found = f"invalid YAML at {at(exc.problem_mark)}: {problem}" if exc.problem_mark else problem
+    if exc.context and exc.context_mark:
+        found += f" ({' '.join(exc.context.split())} at {at(exc.context_mark)})"
+    return found
 
 
 def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:

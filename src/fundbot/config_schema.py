@@ -57,9 +57,9 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         return f"{_short(json.dumps(value))} (a string)"
     if isinstance(value, Mapping):
-        return f"a mapping of {len(value)} keys"
+        return f"a mapping of {len(value)} key{'' if len(value) == 1 else 's'}"
     if isinstance(value, list | tuple):
-        return f"a list of {len(value)} items"
+        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
     if isinstance(value, datetime.date):
         return f"{value.isoformat()} (a date)"
     return f"a {type(value).__name__}"

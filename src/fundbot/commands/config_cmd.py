@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "config", help="check a .github/fundbot.yml settings file"
     )
-    actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="config_command", required=True)
     check = actions.add_parser(
         "check", help="print every problem (exit 1), or the effective settings (exit 0)"
     )
