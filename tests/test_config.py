@@ -89,6 +89,7 @@ def test_default_config_is_built_on_first_use() -> None:
 # ---------------------------------------------------------------------------------------
 # One kind of problem at a time
 
+KNOWN = "a known key (one of " + ", ".join(sorted(f.name for f in fields(FundbotConfig))) + ")"
 WHOLE_1 = "a whole number ≥ 1 (null: estimate from commit authors), or null"
 
 
@@ -204,31 +205,20 @@ WHOLE_1 = "a whole number ≥ 1 (null: estimate from commit authors), or null"
             "developpers: 3",
             [("developpers", "an unknown key", "a known key; did you mean `developers`?")],
         ),
-        (
-            "zzz: 3",
-            [
-                (
-                    "zzz",
-                    "an unknown key",
-                    "a known key (one of "
-                    + ", ".join(sorted(f.name for f in fields(FundbotConfig)))
-                    + ")",
-                )
-            ],
-        ),
-        (
-            "1: 3",
-            [
-                (
-                    "1 (a whole number)",
-                    "an unknown key",
-                    "a known key (one of "
-                    + ", ".join(sorted(f.name for f in fields(FundbotConfig)))
-                    + ")",
-                )
-            ],
-        ),
+        ("zzz: 3", [("zzz", "an unknown key", KNOWN)]),
+        ("1: 3", [("1 (a whole number)", "an unknown key", KNOWN)]),
         ("_extends: .github", []),
+        ('"a\\nb`<x>": 1', [('"a\\nb`<x>"', "an unknown key", KNOWN)]),
+        (
+            "scope_weights: {'a b': 1}",
+            [
+                (
+                    'scope_weights."a b"',
+                    "an unknown key",
+                    "a known key (one of build, dev, optional, peer, runtime, test)",
+                )
+            ],
+        ),
         (
             "_extends: [a]",
             [

@@ -34,7 +34,7 @@ RULES = st.fixed_dictionaries(
 TOO_SMALL = "all of it goes to the heaviest recipient"
 
 
-@settings(derandomize=True, max_examples=200)
+@settings(derandomize=True, max_examples=200, deadline=None)
 @given(weights=WEIGHTS, rule=RULES)
 def test_allocation_holds_every_rule(weights: dict[str, float], rule: dict[str, Any]) -> None:
     """Sum == budget, floor held unless noted, cap + 1 held, the heaviest kept first."""
@@ -56,7 +56,7 @@ def test_allocation_holds_every_rule(weights: dict[str, float], rule: dict[str, 
     assert min(weights[r] for r in kept) >= max((weights[r] for r in left_out), default=0)
 
 
-@settings(derandomize=True, max_examples=200)
+@settings(derandomize=True, max_examples=200, deadline=None)
 @given(weights=WEIGHTS, rule=RULES, seed=st.integers(0, 2**32))
 def test_allocation_ignores_input_order(
     weights: dict[str, float], rule: dict[str, Any], seed: int
@@ -67,7 +67,7 @@ def test_allocation_ignores_input_order(
     assert allocate(dict(items), **rule) == allocate(weights, **rule)
 
 
-@settings(derandomize=True, max_examples=200)
+@settings(derandomize=True, max_examples=200, deadline=None)
 @given(weights=WEIGHTS, amount=st.integers(0, 10**7))
 def test_attribution_sums_to_the_line(weights: dict[str, float], amount: int) -> None:
     """Parts are whole, never negative, and add up to the line exactly."""

@@ -40,6 +40,8 @@ EXTENDS_RE: Final = re.compile(
 )
 _REPO_NAME: Final = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _CURRENCY: Final = re.compile(r"^[A-Z]{3}$")
+# Keys shown as written; others (newlines, backticks, markup) are shown JSON-quoted.
+_PLAIN_KEY: Final = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 
 Checker = Callable[[str, str, object], list[ConfigProblem]]
 
@@ -70,8 +72,10 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def key_name(key: object) -> str:
-    """A mapping key as shown in a problem, shortened."""
-    return _short(key if isinstance(key, str) else describe(key), 60)
+    """A mapping key as shown in a problem: plain names as they are, anything else quoted."""
+    if not isinstance(key, str):
+        return describe(key)
+    return key if _PLAIN_KEY.match(key) else _short(json.dumps(key))
 
 
 def _problem(file: str, key: str, value: object, expected: str) -> list[ConfigProblem]:
