@@ -35,6 +35,8 @@ def parse(path: str, text: str) -> list[Dependency]:
     for pkg in package_list(path, data, "package"):
         if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
             continue
+        if not pkg["name"].strip():
+            continue
         source = pkg.get("source")
         if isinstance(source, dict) and any(key in source for key in _LOCAL):
             _add_roots(roots, pkg)
@@ -73,7 +75,7 @@ def _extend(target: list[object], edges: object) -> None:
 def _edges(edges: list[object]) -> Iterator[tuple[str, tuple[str, ...]]]:
     """(normalised name, extras) of each well-formed `{ name = …, extra = […] }` edge."""
     for edge in edges:
-        if isinstance(edge, dict) and isinstance(edge.get("name"), str):
+        if isinstance(edge, dict) and isinstance(edge.get("name"), str) and edge["name"].strip():
             extra = edge.get("extra")
             extras = (
                 tuple(e for e in extra if isinstance(e, str)) if isinstance(extra, list) else ()
