@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from fundbot import __version__
-from fundbot.commands import config_cmd, deps
+from fundbot.commands import config_cmd, deps, scan, serve
+from fundbot.logs import setup_logging
 
 # Explicit, in the order `fundbot --help` shows them.
-COMMANDS: tuple[ModuleType, ...] = (config_cmd, deps)
+COMMANDS: tuple[ModuleType, ...] = (scan, deps, config_cmd, serve)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -23,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Fund the open source your organisation depends on.",
     )
     parser.add_argument("--version", action="version", version=f"fundbot {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(sub)
@@ -35,5 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # Commands print what matters themselves; logs are for -v (the server sets its own).
+    setup_logging(("ERROR", "INFO", "DEBUG")[min(args.verbose, 2)])
     result: int = args.run(args)
     return result

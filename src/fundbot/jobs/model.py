@@ -12,6 +12,7 @@ JobKind = Literal[
     "scan_repository",  # rescan one repository, then the org plan
     "forget_installation",  # the App was uninstalled: drop everything we hold about it
     "forget_repositories",  # repositories removed from the installation
+    "publish_plan",  # re-render the organisation plan issue (one writer: its repository)
     "pull_request",  # comment on the fundable dependencies a PR adds
     "issue_command",  # a checkbox edit or a `/fundbot` comment
     "reconcile",  # rescan installations whose last scan is older than the interval

@@ -1,0 +1,108 @@
+"""Scan one repository on GitHub: one tree request, then only the files that changed."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from fundbot.config import FundbotConfig
+from fundbot.errors import ConfigProblem
+from fundbot.github.client import GitHubClient
+from fundbot.github.config_loader import CONFIG_PATH, FileReader, repository_config
+from fundbot.github.reading import RepoInfo, Tree, TreeEntry, dependency_tree, read_blobs
+from fundbot.model import ScanError
+from fundbot.scanners import is_ignored, scan_files
+from fundbot.store import StoredScan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryScan:
+    stored: StoredScan
+    config: FundbotConfig
+    config_problems: tuple[ConfigProblem, ...]
+    reused: bool  # True when nothing changed since the last scan
+
+
+def skip_reason(repo: RepoInfo, config: FundbotConfig) -> str | None:
+    if repo.archived and not config.include_archived:
+        return "archived (set `include_archived: true` to include it)"
+    if repo.fork and not config.include_forks:
+        return "a fork (set `include_forks: true` to include it)"
+    return None
+
+
+async def scan_repository(
+    gh: GitHubClient,
+    repo: RepoInfo,
+    *,
+    read: FileReader,
+    previous: StoredScan | None,
+    org_config: FundbotConfig,
+    max_bytes: int,
+) -> RepositoryScan:
+    """Scan a repository's default branch, reusing the last scan when its tree is unchanged."""
+    info = asdict(repo)
+    reason = skip_reason(repo, org_config)
+    if reason is not None:
+        stored = StoredScan(repo.full_name, info, None, None, (), (), reason, time.time())
+        return RepositoryScan(stored, org_config, (), reused=False)
+    tree = await dependency_tree(gh, repo.full_name, repo.default_branch, ())
+    unchanged = (
+        previous is not None
+        and previous.skipped is None
+        and previous.tree_sha == tree.sha
+        and previous.config_sha == tree.config_sha
+    )
+    repo_text = info_config_text(previous) if unchanged else None
+    if tree.config_sha is not None and repo_text is None:
+        repo_text = await read(repo.full_name, CONFIG_PATH)
+    config, problems = await repository_config(read, repo.full_name, repo_text=repo_text)
+    if unchanged and previous is not None:
+        return RepositoryScan(previous, config, tuple(problems), reused=True)
+    files, errors = await _read_files(gh, repo, tree, config.ignore_paths, max_bytes)
+    result = scan_files(files)
+    info["config_text"] = repo_text
+    stored = StoredScan(
+        repo.full_name,
+        info,
+        tree.sha,
+        tree.config_sha,
+        result.dependencies,
+        tuple(sorted((*result.errors, *errors, *_truncation(tree)), key=lambda e: e.manifest)),
+        None,
+        time.time(),
+    )
+    return RepositoryScan(stored, config, tuple(problems), reused=False)
+
+
+def info_config_text(scan: StoredScan | None) -> str | None:
+    if scan is None:
+        return None
+    text = scan.info.get("config_text")
+    return text if isinstance(text, str) else None
+
+
+async def _read_files(
+    gh: GitHubClient,
+    repo: RepoInfo,
+    tree: Tree,
+    ignore_paths: Sequence[str],
+    max_bytes: int,
+) -> tuple[dict[str, str], list[ScanError]]:
+    wanted: list[TreeEntry] = [e for e in tree.files if not is_ignored(e.path, ignore_paths)]
+    return await read_blobs(gh, repo.full_name, wanted, max_bytes)
+
+
+def _truncation(tree: Tree) -> list[ScanError]:
+    if not tree.truncated:
+        return []
+    return [
+        ScanError(
+            "(repository tree)",
+            "GitHub truncated the file list (over 100,000 entries); some files were not scanned",
+        )
+    ]

@@ -1,0 +1,119 @@
+"""`fundbot serve`: the web front, the workers and the reconcile timer in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from fundbot.errors import SettingsError
+from fundbot.funding.cache import FundingCache
+from fundbot.funding.http import HttpClient
+from fundbot.github.client import Pacing
+from fundbot.github.factory import GitHubFactory
+from fundbot.jobs.handlers import AppContext, Handlers
+from fundbot.jobs.model import Job
+from fundbot.jobs.sqlite_queue import SqliteQueue
+from fundbot.jobs.worker import WorkerPool
+from fundbot.metrics import Metrics
+from fundbot.settings import Settings
+from fundbot.store import Store
+from fundbot.web import make_app
+
+log = logging.getLogger(__name__)
+
+DELIVERY_MEMORY = 7 * 24 * 3600.0  # GitHub lets people redeliver for a few days
+
+
+def require_app_settings(settings: Settings) -> None:
+    """The settings without which the App cannot run, each named in the message."""
+    if not settings.app_id:
+        raise SettingsError("APP_ID", "is not set: the App's id, from its settings page")
+    if not settings.private_key:
+        raise SettingsError(
+            "PRIVATE_KEY", "is not set (or PRIVATE_KEY_PATH): the App's private key (PEM)"
+        )
+    if "PRIVATE KEY" not in settings.private_key.reveal():
+        raise SettingsError("PRIVATE_KEY", "is not a PEM private key")
+    if not settings.webhook_secret:
+        raise SettingsError("WEBHOOK_SECRET", "is not set: the App's webhook secret")
+
+
+@dataclass
+class Running:
+    """Everything `serve` started, for tests and for shutdown."""
+
+    app: web.Application
+    context: AppContext
+    workers: WorkerPool
+    metrics: Metrics
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, *, workers: int = 4, pacing: Pacing | None = None
+) -> AsyncIterator[Running]:
+    """Start the store, queue, workers and reconcile timer; stop them in reverse."""
+    data = settings.data_dir
+    store = Store(data / "state.sqlite3")
+    queue = SqliteQueue(data / "queue.sqlite3")
+    await store.open()
+    await queue.start()
+    metrics = Metrics()
+    async with aiohttp.ClientSession() as session:
+        cache = FundingCache(settings)
+        ctx = AppContext(
+            settings=settings,
+            github=GitHubFactory(session, settings, pacing or Pacing()),
+            store=store,
+            queue=queue,
+            http=HttpClient(session, settings),
+            funding_cache=cache,
+        )
+        pool = WorkerPool(queue, Handlers(ctx).table(), concurrency=workers, observer=metrics)
+        pool.start()
+        timer = asyncio.create_task(_reconcile_timer(settings, queue))
+
+        async def status() -> Mapping[str, Any]:
+            return {"installations": len(await store.installations())}
+
+        app = make_app(settings, queue=queue, metrics=metrics, status=status)
+        try:
+            yield Running(app, ctx, pool, metrics)
+        finally:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+            await pool.stop()
+            cache.close()
+            await queue.close()
+            await store.close()
+
+
+async def _reconcile_timer(settings: Settings, queue: SqliteQueue) -> None:
+    """Queue a reconcile now and then, so a lost webhook costs freshness, not correctness."""
+    interval = max(60.0, settings.reconcile_interval)
+    while True:
+        await queue.enqueue([Job("reconcile", 0, payload={"at": int(time.time() // interval)})])
+        await queue.prune_deliveries(time.time() - DELIVERY_MEMORY)
+        await asyncio.sleep(min(interval, 3600.0))
+
+
+async def serve(settings: Settings) -> None:
+    async with running(settings) as started:
+        runner = web.AppRunner(started.app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        log.info("listening", extra={"host": settings.host, "port": settings.port})
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
