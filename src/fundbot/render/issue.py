@@ -92,6 +92,14 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
 def _repository_summary(plan: Plan, lines: tuple[PlanLine, ...], ctx: IssueContext) -> str:
     org_plan = link("the organisation's plan", ctx.plan_issue_url)
     unfunded = sum(1 for u in plan.unfunded if ctx.repository in u.repositories)
+    if not plan.lines:
+        start = link("The organisation's plan", ctx.plan_issue_url)
+        return (
+            f"{start} would give "
+            f"{sections.budget_phrase(plan)} but has no recipient yet: fundbot has not found "
+            f"any dependency that accepts money; {sections.have(unfunded)} no known funding "
+            "channel in this repository."
+        )
     return (
         f"This repository's dependencies reach **{len(lines):,}** of the "
         f"{plural(len(plan.lines), 'recipient')} in {org_plan}, which gives "

@@ -57,6 +57,24 @@ def escape(text: str, *, limit: int = MAX_INLINE) -> str:
     return _MENTION.sub(lambda m: m.group(1) + _ZWSP, "".join(out))
 
 
+def escape_with_code(text: str, *, limit: int = 500) -> str:
+    """Like escape(), but balanced `backtick` spans stay code spans (for sentences we wrote)."""
+    pieces = _clean(text, limit).split("`")
+    if len(pieces) % 2 == 0:  # an unbalanced backtick: treat it all as text
+        return escape(text, limit=limit)
+    return "".join(
+        code(piece) if index % 2 else _padded(piece, escape(piece, limit=limit))
+        for index, piece in enumerate(pieces)
+    )
+
+
+def _padded(raw: str, escaped: str) -> str:
+    """`escaped` with the single spaces `raw` had around it, which escape() strips."""
+    if not escaped:
+        return " " if raw.strip() == "" and raw else ""
+    return (" " if raw[:1].isspace() else "") + escaped + (" " if raw[-1:].isspace() else "")
+
+
 def safe_url(url: str) -> str | None:
     """The URL percent-encoded so it cannot break out of `(...)`, or None unless http(s)."""
     url = str(url).strip()

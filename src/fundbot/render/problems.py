@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from fundbot.errors import ConfigProblem
 from fundbot.model import ScanError
-from fundbot.render.markdown import bullet_list, details, escape, table
+from fundbot.render.markdown import bullet_list, details, escape, escape_with_code, table
 from fundbot.render.text import CONFIG_FIX, UNREADABLE_FIX, plural
 
 ERROR_ROWS = 50
@@ -28,7 +28,7 @@ def config_problems(problems: Sequence[ConfigProblem]) -> str:
     if not problems:
         return ""
     rows = [
-        [escape(p.file), escape(p.key), escape(p.found), escape(p.expected, limit=300)]
+        [escape(p.file), escape(p.key), escape(p.found), escape_with_code(p.expected, limit=300)]
         for p in problems[:ERROR_ROWS]
     ]
     more = len(problems) - ERROR_ROWS

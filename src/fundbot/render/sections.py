@@ -12,6 +12,7 @@ from fundbot.render.markdown import (
     code,
     details,
     escape,
+    escape_with_code,
     first_few,
     link,
     table,
@@ -41,7 +42,7 @@ def dependencies(count: int) -> str:
 def developers_phrase(plan: Plan) -> str:
     """`25 developers (configured: …)` or `an estimated 12 developers (…)`."""
     count = plural(plan.developers, "developer")
-    method = f" ({escape(plan.developers_method)})" if plan.developers_method else ""
+    method = f" ({escape_with_code(plan.developers_method)})" if plan.developers_method else ""
     if plan.developers_source == "configured":
         return f"{count}, as configured{method}"
     return f"an estimated {count}{method}"
@@ -64,6 +65,12 @@ def have(count: int) -> str:
 def plan_summary(plan: Plan) -> str:
     """The plan issue's one-sentence summary."""
     recipients = plural(len(plan.lines), "recipient")
+    if not plan.lines:
+        return (
+            f"Following the [Open Source Pledge]({PLEDGE_URL}), fundbot would give "
+            f"{budget_phrase(plan)} but has not found any dependency that accepts money yet; "
+            f"{have(len(plan.unfunded))} no known funding channel."
+        )
     return (
         f"Following the [Open Source Pledge]({PLEDGE_URL}), fundbot suggests giving "
         f"{budget_phrase(plan)} to **{recipients}** covering "
@@ -83,7 +90,7 @@ def notes(plan: Plan) -> str:
     """The planner's notes (rules that could not all hold), shown in full."""
     if not plan.notes:
         return ""
-    return "**Notes**\n\n" + bullet_list([escape(n, limit=500) for n in plan.notes], limit=20)
+    return "**Notes**\n\n" + bullet_list([escape_with_code(n) for n in plan.notes], limit=20)
 
 
 def recipient_label(line: PlanLine, ctx: IssueContext) -> str:

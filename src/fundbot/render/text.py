@@ -37,9 +37,8 @@ MORE_RECIPIENTS: Final = (
     "run `fundbot scan --format csv` for the full list."
 )
 NO_LINES: Final = (
-    "fundbot has not found any dependency that accepts money yet, so there is nothing to "
-    "pay this time. The dependencies without a funding channel are listed below: their "
-    "maintainers may welcome a FUNDING.yml."
+    "There is nothing to pay here yet: no dependency fundbot found accepts money through a "
+    "channel it knows. Maintainers without one may welcome a FUNDING.yml."
 )
 PR_NO_LONGER: Final = "This pull request no longer adds any dependency that accepts funding."
 PR_UPDATED: Final = "fundbot updates this comment when the pull request changes."
