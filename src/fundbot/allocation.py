@@ -1,4 +1,4 @@
-"""Share a yearly budget among weighted recipients: floor, cap, limit, whole units, exact sums."""
+"""Who receives and how much: recipients from channels, then floor, cap, limit, exact sums."""
 
 from __future__ import annotations
 
@@ -6,6 +6,57 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+
+from fundbot.funding.urls import normalize_url
+from fundbot.model import FundingChannel, PackageFunding
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Packages sharing one funding channel identity, before allocation."""
+
+    id: str
+    channel: FundingChannel
+    packages: tuple[str, ...]  # heaviest first
+    weight: float
+
+
+def preferred_channel(info: PackageFunding | None, order: Sequence[str]) -> FundingChannel | None:
+    """The channel on the most preferred platform; on one platform, the maintainers' first."""
+    if info is None:
+        return None
+    rank = {platform: i for i, platform in enumerate(order)}
+    usable = [c for c in info.channels if c.platform in rank]
+    return min(usable, key=lambda c: rank[c.platform], default=None)
+
+
+def recipient_id(channel: FundingChannel) -> str:
+    """`platform:handle` (handles are case-insensitive), else `url:<normalised url>`."""
+    if channel.handle:
+        return f"{channel.platform}:{channel.handle.casefold()}"
+    return "url:" + (normalize_url(channel.url) or channel.url)
+
+
+def group_recipients(
+    chosen: Mapping[str, FundingChannel],
+    weights: Mapping[str, Mapping[str, float]],
+    order: Sequence[str],
+) -> dict[str, Recipient]:
+    """Packages whose chosen channels name the same recipient, grouped; weights summed."""
+    totals = {pkg: sum(weights[pkg].values()) for pkg in chosen}
+    grouped: dict[str, list[str]] = {}
+    for pkg in sorted(chosen):
+        grouped.setdefault(recipient_id(chosen[pkg]), []).append(pkg)
+    rank = {platform: i for i, platform in enumerate(order)}
+    recipients: dict[str, Recipient] = {}
+    for rid, pkgs in grouped.items():
+        # Packages may name one recipient with different URLs: show the same one every time.
+        channel = min(
+            (chosen[p] for p in pkgs), key=lambda c: (rank[c.platform], c.url, c.handle or "")
+        )
+        ordered = tuple(sorted(pkgs, key=lambda p: (-totals[p], p)))
+        recipients[rid] = Recipient(rid, channel, ordered, sum(totals[p] for p in pkgs))
+    return recipients
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +102,7 @@ def allocate(
     if budget <= 0 or not ranked:
         if ranked:
             notes.append(f"the budget is {currency} 0: nothing to allocate")
-        return Allocation(amounts={}, below_minimum=tuple(ranked), notes=tuple(notes))
+        return Allocation(amounts={}, notes=tuple(notes))
     beyond: tuple[str, ...] = ()
     if max_recipients is not None and len(ranked) > max_recipients:
         ranked, beyond = ranked[:max_recipients], tuple(ranked[max_recipients:])

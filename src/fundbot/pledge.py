@@ -5,13 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
-from fundbot.allocation import allocate, attribute
+from fundbot.allocation import (
+    Recipient,
+    allocate,
+    attribute,
+    group_recipients,
+    preferred_channel,
+    recipient_id,
+)
 from fundbot.config import FundbotConfig
-from fundbot.funding.urls import normalize_url
 from fundbot.model import (
     Attribution,
     Dependency,
@@ -24,6 +29,14 @@ from fundbot.model import (
     ScanError,
     UnfundedPackage,
 )
+
+__all__ = [
+    "build_plan",
+    "dependency_weights",
+    "package_id",
+    "recipient_id",
+    "resolve_developers",
+]
 
 CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
 EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
@@ -61,16 +74,6 @@ def resolve_developers(config: FundbotConfig, estimate: int | None, method: str)
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Recipient:
-    """Packages sharing one funding channel identity, before allocation."""
-
-    id: str
-    channel: FundingChannel
-    packages: tuple[str, ...]  # heaviest first
-    weight: float
-
-
 def build_plan(
     usage: Mapping[str, Sequence[Dependency]],
     funding: Mapping[tuple[str, str], PackageFunding],
@@ -85,25 +88,9 @@ def build_plan(
     """How much to give whom per year; the same inputs in any order give the same plan."""
     budget = developers.count * config.per_developer if config.budget is None else config.budget
     weights = dependency_weights(usage, config)
-    totals = {pkg: sum(per_repo.values()) for pkg, per_repo in weights.items()}
     excluded = _skipped_only(usage, weights)
-    chosen: dict[str, FundingChannel] = {}
-    unfunded: list[UnfundedPackage] = []
-    for pkg, total in totals.items():
-        info = funding.get(_key(pkg))
-        reason = _package_exclusion(pkg, total, info, config, owner)
-        channel = _preferred(info, config.platform_order) if reason is None else None
-        if reason is None and channel is None and info is not None and info.channels:
-            platforms = ", ".join(sorted({c.platform for c in info.channels}))
-            reason = f"funding only on platforms not in `platform_order`: {platforms}"
-        if reason is not None:
-            excluded[pkg] = reason
-        elif channel is None:
-            repository = info.repository if info is not None else None
-            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(weights[pkg]))))
-        else:
-            chosen[pkg] = channel
-    recipients = _recipients(chosen, totals, config.platform_order)
+    chosen, unfunded = _classify(weights, funding, config, owner, excluded)
+    recipients = group_recipients(chosen, weights, config.platform_order)
     for rid in sorted(recipients):
         reason = _recipient_exclusion(rid, config, owner, excluded_recipients)
         if reason is not None:
@@ -122,14 +109,12 @@ def build_plan(
     for rid in allocation.below_minimum:
         excluded[rid] = f"would get less than `min_amount` ({config.currency} {config.min_amount})"
     paid_elsewhere = {rid for rid in funded_elsewhere if rid in recipients}
-    lines = [
-        _line(recipients[rid], amount, weights, rid in paid_elsewhere)
-        for rid, amount in allocation.amounts.items()
-    ]
-    lines.sort(key=lambda line: (-line.amount, line.recipient))
-    unfunded.sort(key=lambda u: (-u.weight, u.package))
-    fingerprint = _fingerprint(
-        budget, developers, config, weights, chosen, excluded, paid_elsewhere
+    lines = sorted(
+        (
+            _line(recipients[rid], amount, weights, rid in paid_elsewhere)
+            for rid, amount in allocation.amounts.items()
+        ),
+        key=lambda line: (-line.amount, line.recipient),
     )
     return Plan(
         budget=budget,
@@ -139,13 +124,43 @@ def build_plan(
         per_developer=config.per_developer,
         currency=config.currency,
         lines=tuple(lines),
-        unfunded=tuple(unfunded),
+        unfunded=tuple(sorted(unfunded, key=lambda u: (-u.weight, u.package))),
         excluded=tuple(Exclusion(pkg, reason) for pkg, reason in sorted(excluded.items())),
         errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
-        fingerprint=fingerprint,
+        fingerprint=_fingerprint(
+            budget, developers, config, weights, chosen, excluded, paid_elsewhere
+        ),
         dependencies_covered=sum(len(line.packages) for line in lines),
         notes=_notes(config, developers, budget, bool(recipients)) + allocation.notes,
     )
+
+
+def _classify(
+    weights: Mapping[str, Mapping[str, float]],
+    funding: Mapping[tuple[str, str], PackageFunding],
+    config: FundbotConfig,
+    owner: str | None,
+    excluded: dict[str, str],
+) -> tuple[dict[str, FundingChannel], list[UnfundedPackage]]:
+    """Each package's preferred channel, or why it is excluded (into `excluded`), or unfunded."""
+    chosen: dict[str, FundingChannel] = {}
+    unfunded: list[UnfundedPackage] = []
+    for pkg, per_repo in weights.items():
+        info = funding.get(_key(pkg))
+        total = sum(per_repo.values())
+        reason = _package_exclusion(pkg, total, info, config, owner)
+        channel = preferred_channel(info, config.platform_order)
+        if reason is None and channel is None and info is not None and info.channels:
+            platforms = ", ".join(sorted({c.platform for c in info.channels}))
+            reason = f"funding only on platforms not in `platform_order`: {platforms}"
+        if reason is not None:
+            excluded[pkg] = reason
+        elif channel is None:
+            repository = info.repository if info is not None else None
+            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(per_repo))))
+        else:
+            chosen[pkg] = channel
+    return chosen, unfunded
 
 
 def _key(pkg: str) -> tuple[str, str]:
@@ -207,42 +222,8 @@ def _recipient_exclusion(
     return None
 
 
-def _preferred(info: PackageFunding | None, order: Sequence[str]) -> FundingChannel | None:
-    """The channel on the most preferred platform; on one platform, the maintainers' first."""
-    if info is None:
-        return None
-    rank = {platform: i for i, platform in enumerate(order)}
-    usable = [c for c in info.channels if c.platform in rank]
-    return min(usable, key=lambda c: rank[c.platform], default=None)
-
-
-def recipient_id(channel: FundingChannel) -> str:
-    """`platform:handle` (handles are case-insensitive), else `url:<normalised url>`."""
-    if channel.handle:
-        return f"{channel.platform}:{channel.handle.casefold()}"
-    return "url:" + (normalize_url(channel.url) or channel.url)
-
-
-def _recipients(
-    chosen: Mapping[str, FundingChannel], totals: Mapping[str, float], order: Sequence[str]
-) -> dict[str, _Recipient]:
-    grouped: dict[str, list[str]] = {}
-    for pkg in sorted(chosen):
-        grouped.setdefault(recipient_id(chosen[pkg]), []).append(pkg)
-    rank = {platform: i for i, platform in enumerate(order)}
-    recipients: dict[str, _Recipient] = {}
-    for rid, pkgs in grouped.items():
-        # Packages may name one recipient with different URLs: show the same one every time.
-        channel = min(
-            (chosen[p] for p in pkgs), key=lambda c: (rank[c.platform], c.url, c.handle or "")
-        )
-        ordered = tuple(sorted(pkgs, key=lambda p: (-totals[p], p)))
-        recipients[rid] = _Recipient(rid, channel, ordered, sum(totals[p] for p in pkgs))
-    return recipients
-
-
 def _line(
-    recipient: _Recipient, amount: int, weights: Mapping[str, Mapping[str, float]], flag: bool
+    recipient: Recipient, amount: int, weights: Mapping[str, Mapping[str, float]], flag: bool
 ) -> PlanLine:
     by_repo: dict[str, float] = {}
     for pkg in recipient.packages:
