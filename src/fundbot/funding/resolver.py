@@ -30,7 +30,7 @@ GITHUB_NAME = "github"
 SourceFactory = Callable[[HttpClient, Settings], Source]
 GitHubFactory = Callable[[HttpClient, Settings, str], Source]
 Progress = Callable[[int, int], None]
-Funding = PackageFunding
+Results = dict[PackageKey, PackageFunding]
 
 
 @dataclass
@@ -145,7 +145,7 @@ class Resolver:
             cache=self.cache,
         )
 
-    async def resolve(self, queries: Iterable[PackageQuery]) -> dict[PackageKey, PackageFunding]:
+    async def resolve(self, queries: Iterable[PackageQuery]) -> Results:
         """Funding for every unique (ecosystem, name) in queries."""
         unique: dict[PackageKey, PackageQuery] = {}
         for query in queries:
@@ -228,7 +228,7 @@ class Resolver:
 
         return GitHubSource(client, self.settings, token)
 
-    def _finish(self, merged: dict[PackageKey, _Merged]) -> dict[PackageKey, PackageFunding]:
+    def _finish(self, merged: dict[PackageKey, _Merged]) -> Results:
         now = self.clock()
         results = {key: item.result(now) for key, item in merged.items()}
         # Failures are retried next time; everything else is kept, negative results too.
@@ -271,6 +271,13 @@ def direct_repository(query: PackageQuery) -> str | None:
     return None
 
 
+def new_session(settings: Settings) -> aiohttp.ClientSession:
+    """The one session of a resolve; HttpClient bounds each host, so the pool need not
+    (aiohttp's default of 100 connections in all would throttle ten registries at once)."""
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=settings.http_concurrency)
+    return aiohttp.ClientSession(connector=connector)
+
+
 async def resolve_dependencies(
     dependencies: Iterable[Dependency],
     settings: Settings,
@@ -278,7 +285,7 @@ async def resolve_dependencies(
     github_token: str | None = None,
     offline: bool = False,
     progress: Progress | None = None,
-) -> tuple[dict[PackageKey, PackageFunding], ResolveStats]:
+) -> tuple[Results, ResolveStats]:
     """Resolve a scan's dependencies with one session, one client and the persistent cache."""
     deps = list(dependencies)
     queries = [PackageQuery(d.ecosystem, d.name, d.version) for d in deps if d.skip_reason is None]
@@ -286,7 +293,7 @@ async def resolve_dependencies(
     token = github_token or settings.github_token.reveal() or None
     cache = FundingCache(settings)
     try:
-        async with aiohttp.ClientSession() as session:
+        async with new_session(settings) as session:
             http = HttpClient(session, settings)
             resolver = Resolver(
                 settings, http, cache, github_token=token, offline=offline, progress=progress
