@@ -124,10 +124,15 @@ class HttpClient:
             async with self.session.request(
                 method, url, headers=headers, json=json_body, timeout=timeout
             ) as resp:
-                body = await resp.content.read(MAX_BODY_BYTES + 1)
-                if len(body) > MAX_BODY_BYTES:
-                    raise FetchError(url, "answer larger than 32 MB", resp.status)
-                return Response(resp.status, dict(resp.headers), body)
+                # read(n) returns what has arrived so far, not n bytes: collect to the end.
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    size += len(chunk)
+                    if size > MAX_BODY_BYTES:
+                        raise FetchError(url, "answer larger than 32 MB", resp.status)
+                    chunks.append(chunk)
+                return Response(resp.status, dict(resp.headers), b"".join(chunks))
 
     @staticmethod
     def _backoff(attempt: int) -> float:
