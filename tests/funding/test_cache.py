@@ -144,3 +144,17 @@ async def test_conditional_client(fake: FakeServer, cache: FundingCache) -> None
     assert (second.status, second.body) == (200, b"v1")
     assert fake.requests[1].headers["If-None-Match"] == '"e1"'
     assert client.revalidated == 1
+
+
+def test_damaged_cache_file_is_set_aside(tmp_path: Path, clock: Clock) -> None:
+    """A cache file that is not a database is moved aside; the cache works from empty."""
+    settings = Settings().with_overrides(data_dir=tmp_path)
+    (tmp_path / "funding-cache.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    cache = FundingCache(settings, clock=clock)
+    try:
+        assert cache.get_many([FOUND.key]) == {}
+        cache.put_many([FOUND])
+        assert cache.get_many([FOUND.key]) == {FOUND.key: FOUND}
+    finally:
+        cache.close()
+    assert (tmp_path / "funding-cache.damaged").exists()

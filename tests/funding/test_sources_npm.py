@@ -133,3 +133,34 @@ async def test_invalid_funding_entries_dropped(
     finding = await lookup_one(NpmSource(http, settings), "npm", "x")
     assert [c.url for c in finding.channels] == ["https://ko-fi.com/someone"]
     assert finding.repository is None
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (
+            {"funding": "https://github.com/o/r?sponsor=1"},
+            Finding(repository="https://github.com/o/r"),
+        ),
+        (
+            {"funding": "https://github.com/o/r?sponsor=1", "repository": "o/r"},
+            Finding(repository="https://github.com/o/r"),
+        ),
+        (
+            {"funding": "https://github.com/other/x?sponsor=1", "repository": "o/r"},
+            Finding(
+                repository="https://github.com/o/r",
+                channels=(
+                    FundingChannel("custom", "https://github.com/other/x?sponsor=1", None, VIA),
+                ),
+            ),
+        ),
+    ],
+)
+async def test_sponsor_buttons(
+    fake: FakeServer, http: HttpClient, settings: Settings, document: Any, expected: Finding
+) -> None:
+    """A repository's sponsor button is resolved through that repository: it names the
+    repository when none is given, and stays a link when it is another repository's."""
+    fake.add("GET", "/npm/x/latest", json={"name": "x", **document})
+    assert await lookup_one(NpmSource(http, settings), "npm", "x") == expected

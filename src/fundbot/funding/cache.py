@@ -99,8 +99,13 @@ class FundingCache:
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path)
-            self._db.executescript(_SCHEMA)
+            try:
+                self._db = _open(self.path)
+            except sqlite3.DatabaseError:
+                # A damaged cache only costs a refetch: set it aside and start afresh.
+                log.warning("damaged funding cache set aside", extra={"path": str(self.path)})
+                self.path.replace(self.path.with_suffix(".damaged"))
+                self._db = _open(self.path)
         return self._db
 
     def close(self) -> None:
@@ -211,6 +216,18 @@ class ConditionalHttpClient(HttpClient):
         if response.status == 200 and self.cache is not None:
             self.cache.store_validators(url, response.headers, response.body)
         return response
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=10)
+    try:
+        # WAL: several workers of one App instance read and write the same file.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

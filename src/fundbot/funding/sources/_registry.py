@@ -103,6 +103,7 @@ class Declared:
     # `github.com/o/r?sponsor=1` means "whatever that repository's FUNDING.yml says":
     # resolved through the repository by the GitHub stage, not kept as a link.
     sponsor_repositories: tuple[str, ...] = ()
+    found_via: str = ""
 
 
 def declared_funding(entries: Iterable[tuple[str | None, Any]], found_via: str) -> Declared:
@@ -122,7 +123,7 @@ def declared_funding(entries: Iterable[tuple[str | None, Any]], found_via: str) 
             channel = channel_from_url(url, found_via)
         if channel is not None and channel.url not in channels:
             channels[channel.url] = channel
-    return Declared(tuple(channels.values()), tuple(dict.fromkeys(sponsors)))
+    return Declared(tuple(channels.values()), tuple(dict.fromkeys(sponsors)), found_via)
 
 
 def urls_funding(urls: Iterable[Any], found_via: str) -> Declared:
@@ -140,10 +141,17 @@ def _sponsor_button(url: str) -> str | None:
 
 
 def finding(repository: str | None, declared: Declared) -> Finding:
-    """The Finding for a document: a sponsor button stands in for an unknown repository."""
-    if repository is None and declared.sponsor_repositories:
-        repository = declared.sponsor_repositories[0]
-    return Finding(repository=repository, channels=declared.channels)
+    """The Finding for a document: a sponsor button stands in for an unknown repository;
+    one for another repository than the package's stays a link, so it is not lost."""
+    buttons = list(declared.sponsor_repositories)
+    if repository is None and buttons:
+        repository = buttons.pop(0)
+    others = [
+        FundingChannel("custom", f"{button}?sponsor=1", None, declared.found_via)
+        for button in buttons
+        if button != repository
+    ]
+    return Finding(repository=repository, channels=declared.channels + tuple(others))
 
 
 def is_known_platform(url: str) -> bool:
