@@ -433,6 +433,26 @@ def test_exclusions(
     assert plan.excluded == (excluded,)
 
 
+@pytest.mark.parametrize(
+    ("ecosystem", "name"),
+    [
+        ("go", "github.com/Acme/lib/v2"),
+        ("github-actions", "acme/deploy-action"),
+        ("go", "gitlab.com/acme/group/lib"),
+    ],
+)
+def test_own_packages_recognised_by_name(ecosystem: str, name: str) -> None:
+    """Go modules and Actions name their repository: the organisation's own are excluded."""
+    usage = {"acme/a": [dep(name, ecosystem=ecosystem), dep("y")]}
+    funding = funding_map(
+        fund(name, channel("github", "acme-friend"), ecosystem=ecosystem),
+        fund("y", channel("github", "y")),
+    )
+    plan = build_plan(usage, funding, rules(), FIVE, owner="acme")
+    assert amounts(plan) == {"github:y": 10_000}
+    assert plan.excluded == (Exclusion(f"{ecosystem}:{name}", "owned by acme"),)
+
+
 def test_own_organisation_is_not_excluded_by_a_prefix() -> None:
     """`acme` does not exclude `acme-labs`: owners compare whole, not by prefix."""
     funding = funding_map(

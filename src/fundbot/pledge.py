@@ -17,6 +17,7 @@ from fundbot.allocation import (
     recipient_id,
 )
 from fundbot.config import FundbotConfig
+from fundbot.funding.urls import repository_from_url
 from fundbot.model import (
     Attribution,
     Dependency,
@@ -190,7 +191,7 @@ def _package_exclusion(
 ) -> str | None:
     if weight <= 0:
         return "weight 0 under `scope_weights` and `transitive_weight`"
-    repository = info.repository if info is not None else None
+    repository = _repository(pkg, info)
     if owner and repository and _repository_owner(repository) == owner.casefold():
         return f"owned by {owner}"
     for pattern in config.exclude:
@@ -198,6 +199,18 @@ def _package_exclusion(
             return f"matches exclude pattern `{pattern}`"
         if repository and fnmatchcase(repository.casefold(), pattern.casefold()):
             return f"repository matches exclude pattern `{pattern}`"
+    return None
+
+
+def _repository(pkg: str, info: PackageFunding | None) -> str | None:
+    """The package's source repository: looked up, or (Go, Actions) read off its name."""
+    if info is not None and info.repository:
+        return info.repository
+    ecosystem, name = _key(pkg)
+    if ecosystem == "go":
+        return repository_from_url(name)
+    if ecosystem == "github-actions":
+        return repository_from_url(name, default_host="github.com")
     return None
 
 
