@@ -13,9 +13,11 @@ from fundbot.funding.sources.crates import CratesSource
 from fundbot.funding.sources.golang import GoSource, go_import_root, known_repository
 from fundbot.funding.sources.hex import HexSource
 from fundbot.funding.sources.maven import MavenSource
+from fundbot.funding.sources.npm import NpmSource
 from fundbot.funding.sources.nuget import NuGetSource, newest
 from fundbot.funding.sources.packagist import PackagistSource
 from fundbot.funding.sources.pubdev import PubDevSource
+from fundbot.funding.sources.pypi import PyPISource
 from fundbot.funding.sources.rubygems import RubyGemsSource
 from fundbot.model import FundingChannel
 from fundbot.settings import Settings
@@ -304,6 +306,11 @@ async def test_hostile_xml_is_refused(
         (MavenSource, "maven", "../etc:passwd"),
         (NuGetSource, "nuget", "bad/id"),
         (GoSource, "go", "not a path"),
+        (PyPISource, "pypi", "../../admin"),
+        (NpmSource, "npm", "has space"),
+        (RubyGemsSource, "rubygems", ""),
+        (CratesSource, "cargo", "x\u0000y"),
+        (HexSource, "hex", "a" * 301),
     ],
 )
 async def test_impossible_names_are_not_found_without_request(
@@ -313,3 +320,11 @@ async def test_impossible_names_are_not_found_without_request(
     source = make_source(cls, http, settings, fake)
     assert await lookup_one(source, ecosystem, name) == Finding(not_found=True)
     assert fake.count() == 0
+
+
+async def test_special_characters_are_encoded(
+    fake: FakeServer, http: HttpClient, settings: Settings
+) -> None:
+    """A name with URL-special characters stays one path segment; it cannot add a query."""
+    fake.add("GET", "/pypi/pypi/a?b#c/json", status=404)
+    assert await lookup_one(PyPISource(http, settings), "pypi", "a?b#c") == Finding(not_found=True)

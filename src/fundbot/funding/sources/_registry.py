@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fundbot.funding.base import Finding, PackageKey, PackageQuery
 from fundbot.funding.http import FetchError, HttpClient, Response
@@ -21,6 +21,7 @@ from fundbot.settings import Settings
 log = logging.getLogger(__name__)
 
 NOT_FOUND_STATUSES = frozenset({404, 410})
+MAX_NAME = 300
 # Labels (PyPI Project-URL, hex.pm links) that name a funding page, normalised.
 FUNDING_LABELS = ("funding", "sponsor", "donate", "donation")
 REPOSITORY_LABELS = frozenset(
@@ -52,6 +53,8 @@ class RegistrySource:
         return {q.key: f for q, f in zip(queries, findings, strict=True)}
 
     async def _guarded(self, query: PackageQuery) -> Finding:
+        if not plausible_name(query.name):
+            return Finding(not_found=True)  # no registry has it; never put it in a URL
         try:
             return await self.find(query)
         except NotFound:
@@ -84,6 +87,22 @@ class RegistrySource:
             return response.json()
         except FetchError:
             raise SourceFailed("invalid JSON") from None
+
+
+def plausible_name(name: str) -> bool:
+    """Whether a name from a user's manifest may be sent to a registry at all."""
+    return (
+        0 < len(name) <= MAX_NAME
+        and name.isprintable()
+        and not any(c.isspace() for c in name)
+        and ".." not in name.split("/")
+        and not name.startswith("/")
+    )
+
+
+def segment(name: str) -> str:
+    """A name as one URL path segment (`/` and everything special percent-encoded)."""
+    return quote(name, safe="")
 
 
 def normalise_label(label: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fundbot.funding.base import Finding, PackageQuery
-from fundbot.funding.sources._registry import RegistrySource, first_repository
+from fundbot.funding.sources._registry import RegistrySource, first_repository, segment
 
 
 class CratesSource(RegistrySource):
@@ -14,7 +14,9 @@ class CratesSource(RegistrySource):
     ECOSYSTEMS = frozenset({"cargo"})
 
     async def find(self, query: PackageQuery) -> Finding:
-        document = await self.fetch_json(f"{self.settings.crates_url}/api/v1/crates/{query.name}")
+        document = await self.fetch_json(
+            f"{self.settings.crates_url}/api/v1/crates/{segment(query.name)}"
+        )
         crate = document.get("crate") if isinstance(document, dict) else None
         if not isinstance(crate, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")

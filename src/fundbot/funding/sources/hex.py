@@ -9,6 +9,7 @@ from fundbot.funding.sources._registry import (
     first_repository,
     is_funding_label,
     is_known_platform,
+    segment,
     text,
     urls_funding,
 )
@@ -23,7 +24,9 @@ class HexSource(RegistrySource):
     ECOSYSTEMS = frozenset({"hex"})
 
     async def find(self, query: PackageQuery) -> Finding:
-        document = await self.fetch_json(f"{self.settings.hex_url}/api/packages/{query.name}")
+        document = await self.fetch_json(
+            f"{self.settings.hex_url}/api/packages/{segment(query.name)}"
+        )
         meta = document.get("meta") if isinstance(document, dict) else None
         if not isinstance(meta, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")

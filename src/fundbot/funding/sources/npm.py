@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fundbot.funding.base import Finding, PackageQuery
-from fundbot.funding.sources._registry import RegistrySource, declared_funding, finding
+from fundbot.funding.sources._registry import RegistrySource, declared_funding, finding, segment
 from fundbot.funding.urls import repository_from_url
 
 FOUND_VIA = "npm:funding"
@@ -18,7 +18,7 @@ class NpmSource(RegistrySource):
     ECOSYSTEMS = frozenset({"npm"})
 
     async def find(self, query: PackageQuery) -> Finding:
-        name = query.name.replace("/", "%2f")
+        name = segment(query.name).replace("%40", "@", 1)
         document = await self.fetch_json(f"{self.settings.npm_registry_url}/{name}/latest")
         if not isinstance(document, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")

@@ -10,6 +10,7 @@ from fundbot.funding.sources._registry import (
     declared_funding,
     finding,
     first_repository,
+    segment,
 )
 
 FOUND_VIA = "packagist:funding"
@@ -24,7 +25,10 @@ class PackagistSource(RegistrySource):
     async def find(self, query: PackageQuery) -> Finding:
         if query.name.count("/") != 1:
             return Finding(not_found=True)  # composer names are always vendor/name
-        document = await self.fetch_json(f"{self.settings.packagist_url}/p2/{query.name}.json")
+        vendor, package = (segment(part) for part in query.name.split("/"))
+        document = await self.fetch_json(
+            f"{self.settings.packagist_url}/p2/{vendor}/{package}.json"
+        )
         versions = _versions(document, query.name)
         if not versions:
             return Finding(not_found=True)

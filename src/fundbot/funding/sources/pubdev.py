@@ -7,6 +7,7 @@ from fundbot.funding.sources._registry import (
     RegistrySource,
     finding,
     first_repository,
+    segment,
     urls_funding,
 )
 
@@ -20,7 +21,9 @@ class PubDevSource(RegistrySource):
     ECOSYSTEMS = frozenset({"pub"})
 
     async def find(self, query: PackageQuery) -> Finding:
-        document = await self.fetch_json(f"{self.settings.pubdev_url}/api/packages/{query.name}")
+        document = await self.fetch_json(
+            f"{self.settings.pubdev_url}/api/packages/{segment(query.name)}"
+        )
         latest = document.get("latest") if isinstance(document, dict) else None
         pubspec = latest.get("pubspec") if isinstance(latest, dict) else None
         if not isinstance(pubspec, dict):

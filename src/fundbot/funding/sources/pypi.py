@@ -11,6 +11,7 @@ from fundbot.funding.sources._registry import (
     is_funding_label,
     is_known_platform,
     normalise_label,
+    segment,
     text,
     urls_funding,
 )
@@ -28,7 +29,9 @@ class PyPISource(RegistrySource):
     ECOSYSTEMS = frozenset({"pypi"})
 
     async def find(self, query: PackageQuery) -> Finding:
-        document = await self.fetch_json(f"{self.settings.pypi_url}/pypi/{query.name}/json")
+        document = await self.fetch_json(
+            f"{self.settings.pypi_url}/pypi/{segment(query.name)}/json"
+        )
         info = document.get("info") if isinstance(document, dict) else None
         if not isinstance(info, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")

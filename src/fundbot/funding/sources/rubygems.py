@@ -9,6 +9,7 @@ from fundbot.funding.sources._registry import (
     RegistrySource,
     finding,
     first_repository,
+    segment,
     urls_funding,
 )
 
@@ -22,7 +23,9 @@ class RubyGemsSource(RegistrySource):
     ECOSYSTEMS = frozenset({"rubygems"})
 
     async def find(self, query: PackageQuery) -> Finding:
-        gem = await self.fetch_json(f"{self.settings.rubygems_url}/api/v1/gems/{query.name}.json")
+        gem = await self.fetch_json(
+            f"{self.settings.rubygems_url}/api/v1/gems/{segment(query.name)}.json"
+        )
         if not isinstance(gem, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")
         metadata = gem.get("metadata")
