@@ -37,7 +37,7 @@ TOO_SMALL = "all of it goes to the heaviest recipient"
 @settings(derandomize=True, max_examples=200, deadline=None)
 @given(weights=WEIGHTS, rule=RULES)
 def test_allocation_holds_every_rule(weights: dict[str, float], rule: dict[str, Any]) -> None:
-    """Sum == budget, floor held unless noted, cap + 1 held, the heaviest kept first."""
+    """Sum == budget, floor held unless noted, cap + 1 held, the most and heaviest kept."""
     result = allocate(weights, **rule)
     amounts = result.amounts
     budget = rule["budget"]
@@ -54,6 +54,10 @@ def test_allocation_holds_every_rule(weights: dict[str, float], rule: dict[str, 
     assert kept | left_out == set(weights)
     assert not kept & left_out
     assert min(weights[r] for r in kept) >= max((weights[r] for r in left_out), default=0)
+    if result.below_minimum and not any(TOO_SMALL in note for note in result.notes):
+        # As many as possible are kept: one more, and someone falls under the floor again.
+        one_more = {r: weights[r] for r in [*kept, result.below_minimum[0]]}
+        assert allocate(one_more, **{**rule, "max_recipients": None}).below_minimum
 
 
 @settings(derandomize=True, max_examples=200, deadline=None)
