@@ -30,7 +30,7 @@ class PullRequestAddition:
 def render_pull_request_comment(scope: str, additions: Sequence[PullRequestAddition]) -> str:
     """The comment body for `owner/repo#N`; a one-line update when nothing fundable is left."""
     head = marker("pull-request", scope)
-    tail = fit_data(_data(scope, additions))
+    tail = fit_data(_data(scope, additions), items="additions")
     if not additions:
         return fit_body([head + "\n" + PR_NO_LONGER], tail=tail)
     count = plural(len(additions), "dependency", "dependencies")
@@ -84,7 +84,6 @@ def _data(scope: str, additions: Sequence[PullRequestAddition]) -> dict[str, Any
                 "amount_before": a.amount_before,
                 "amount_after": a.amount_after,
             }
-            for a in additions[:ROWS]
+            for a in additions
         ],
-        "additions_omitted": max(0, len(additions) - ROWS),
     }

@@ -100,34 +100,41 @@ def plan_data(plan: Plan, *, state: Mapping[str, Any] | None = None) -> dict[str
     }
 
 
-def fit_data(data: Mapping[str, Any], *, limit: int = MAX_DATA) -> str:
+def fit_data(data: Mapping[str, Any], *, limit: int = MAX_DATA, items: str = "lines") -> str:
     """The rendered data block within `limit`: package lists dropped first, then URLs,
-    then the smallest lines, each step recorded so a reader knows the data is partial."""
+    then the smallest entries of the `items` list, each step recorded so a reader knows the
+    data is partial."""
     block = render_data_block(data)
     if len(block) <= limit:
         return block
-    slim = dict(data)
-    lines = [dict(line) for line in data.get("lines", [])]
-    for line in lines:
-        line.pop("packages", None)
-    slim.update(lines=lines, truncated=True)
-    block = render_data_block(slim)
-    if len(block) <= limit:
-        return block
-    for line in lines:
-        line.pop("url", None)
-    block = render_data_block(slim)
-    if len(block) <= limit:
-        return block
-    lines.sort(key=lambda line: (-int(line.get("amount_usd_per_year") or 0), str(line)))
-    # Binary search for how many of the largest lines fit; the rest are counted only.
-    low, high = 0, len(lines)
+    slim = dict(data, truncated=True)
+    entries = [dict(entry) for entry in data.get(items, [])]
+    for drop in ("packages", "url"):
+        for entry in entries:
+            entry.pop(drop, None)
+        slim[items] = entries
+        block = render_data_block(slim)
+        if len(block) <= limit:
+            return block
+    entries.sort(key=lambda entry: (-_amount(entry), json.dumps(entry, sort_keys=True)))
+    # Binary search for how many of the largest entries fit; the rest are counted only.
+    low, high = 0, len(entries)
     while low < high:
         mid = (low + high + 1) // 2
-        slim.update(lines=lines[:mid], lines_omitted=len(lines) - mid)
+        slim.update({items: entries[:mid], f"{items}_omitted": len(entries) - mid})
         if len(render_data_block(slim)) <= limit:
             low = mid
         else:
             high = mid - 1
-    slim.update(lines=lines[:low], lines_omitted=len(lines) - low)
-    return render_data_block(slim)
+    slim.update({items: entries[:low], f"{items}_omitted": len(entries) - low})
+    block = render_data_block(slim)
+    if len(block) <= limit:
+        return block
+    # Only an enormous `state` gets here; a partial block beats a body GitHub refuses.
+    keep = ("version", "fingerprint", "budget", "scope")
+    return render_data_block({k: data[k] for k in keep if k in data} | {"truncated": True})
+
+
+def _amount(entry: Mapping[str, Any]) -> int:
+    value = entry.get("amount_usd_per_year", entry.get("amount_after"))
+    return value if isinstance(value, int) else 0

@@ -163,9 +163,8 @@ def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
         [
             f"# {org} and the Open Source Pledge in {year}",
             f"In {year}, {org} paid **{money(total)}** to the people who maintain the open "
-            f"source we depend on: {money(plan.per_developer)} for each of our "
-            f"{plural(plan.developers, 'developer')}, as the [Open Source Pledge]({PLEDGE_URL}) "
-            "asks of its members.",
+            f"source we depend on: {_per_developer(plan, total)}, as the "
+            f"[Open Source Pledge]({PLEDGE_URL}) asks of its members.",
             "## Where the money went",
             listing,
             "## How we chose",
@@ -174,7 +173,16 @@ def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
             "dependencies more than development tools, direct ones more than transitive ones), "
             "each recipient received its share of that weight, and no single recipient "
             "received more than a fixed share of the total. "
-            f"{plural(len(plan.unfunded), 'dependency', 'dependencies')} we use had no way "
-            "to receive money; we are asking their maintainers to add one.",
+            f"{plural(len(plan.unfunded), 'dependency', 'dependencies')} we use had no "
+            "known way to receive money.",
         ]
     )
+
+
+def _per_developer(plan: Plan, total: int) -> str:
+    """`$2,000 for each of our 10 developers`, or the average when the total differs."""
+    developers = plural(plan.developers, "developer")
+    if total == plan.developers * plan.per_developer:
+        return f"{money(plan.per_developer)} for each of our {developers}"
+    average = money(total / plan.developers) if plan.developers else money(total)
+    return f"{average} on average for each of our {developers}"
