@@ -1,0 +1,165 @@
+"""`package-lock.json` / `npm-shrinkwrap.json`, lockfileVersion 1 (nested) and 2-3 (flat)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fundbot.model import Dependency
+from fundbot.scanners._formats import expect_mapping, load_json
+from fundbot.scanners.npm._common import (
+    _SET,
+    ECOSYSTEM,
+    SCOPE_RANK,
+    SECTIONS,
+    SET_DIRECT,
+    SET_SCOPE,
+    Found,
+    _new,
+    add,
+    build,
+    gc_paused,
+    resolved_skip_reason,
+    spec_skip_reason,
+    split_alias,
+)
+
+_NM = "node_modules/"
+_SKIP = len(_NM)
+
+
+def parse(path: str, text: str) -> list[Dependency]:
+    """v2 carries both layouts; `packages` alone is complete, so the v1 tree is not read."""
+    with gc_paused():
+        data = expect_mapping(path, load_json(path, text))
+        packages = data.get("packages")
+        if packages is not None:
+            return _flat(path, expect_mapping(path, packages, "`packages`"))
+        tree = data.get("dependencies")
+        if tree is None:
+            return []
+        return build(path, _nested(expect_mapping(path, tree, "`dependencies`")))
+
+
+def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
+    """The hot loop of a big lockfile: each entry is touched once, with no regex and no
+    intermediate objects; direct dependencies are marked afterwards from the few members."""
+    found: dict[tuple[str, str | None], Dependency] = {}
+    members: list[tuple[str, Any]] = []
+    rank = SCOPE_RANK
+    set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = _SET
+    for key, entry in packages.items():
+        idx = key.rfind(_NM)
+        if idx < 0:
+            members.append((key, entry))  # the root or a workspace member: our own packages
+            continue
+        # `in` before a lookup: rare keys cost a probe, not a method call.
+        if type(entry) is not dict or ("link" in entry and entry["link"]):  # noqa: RUF019
+            continue  # a symlink to a workspace member, declared by that member's entry
+        name = entry["name"] if "name" in entry else key[idx + _SKIP :]
+        version = entry.get("version")
+        if type(name) is not str or (version is not None and type(version) is not str):
+            continue  # not something npm wrote; nothing trustworthy to report
+        if "dev" in entry and entry["dev"]:  # noqa: RUF019
+            scope = "dev"
+        elif ("optional" in entry and entry["optional"]) or (  # noqa: RUF019
+            "devOptional" in entry and entry["devOptional"]  # noqa: RUF019
+        ):
+            scope = "optional"
+        elif "peer" in entry and entry["peer"]:  # noqa: RUF019
+            scope = "peer"
+        else:
+            scope = "runtime"
+        ident = (name, version)
+        dep = found.get(ident)
+        if dep is not None:
+            if rank[scope] < rank[dep.scope]:
+                set_scope(dep, scope)
+            continue
+        resolved = entry.get("resolved")
+        dep = _new(Dependency)
+        set_eco(dep, ECOSYSTEM)
+        set_name(dep, name)
+        set_version(dep, version)
+        set_scope(dep, scope)
+        set_direct(dep, False)
+        set_manifest(dep, path)
+        set_skip(
+            dep,
+            None
+            if type(resolved) is not str or "/-/" in resolved
+            else resolved_skip_reason(resolved),
+        )
+        found[ident] = dep
+    _mark_direct(packages, members, found)
+    return list(found.values())
+
+
+def _mark_direct(
+    packages: dict[str, Any],
+    members: list[tuple[str, Any]],
+    found: dict[tuple[str, str | None], Dependency],
+) -> None:
+    """What the root and each workspace member declare is direct, with the declared scope.
+    The root's `node_modules` is hoisted: it serves every member's declarations too."""
+    for prefix, declared in _importers(members).items():
+        for name, scope in declared.items():
+            entry = packages.get(f"{prefix}{_NM}{name}")
+            if type(entry) is not dict or entry.get("link"):
+                continue
+            dep = found.get((entry.get("name") or name, entry.get("version")))
+            if dep is None:
+                continue
+            if not dep.direct:
+                SET_DIRECT(dep, True)
+                SET_SCOPE(dep, scope)
+            elif SCOPE_RANK[scope] < SCOPE_RANK[dep.scope]:
+                SET_SCOPE(dep, scope)
+
+
+def _importers(members: list[tuple[str, Any]]) -> dict[str, dict[str, str]]:
+    """Install prefix (`""`, `packages/app/`) -> name -> scope declared there."""
+    importers: dict[str, dict[str, str]] = {"": {}}
+    hoisted = importers[""]
+    for key, entry in sorted(members, key=lambda member: member[0] != ""):
+        if type(entry) is not dict:
+            continue
+        own: dict[str, str] = {}
+        for section, scope in SECTIONS:
+            names = entry.get(section)
+            if type(names) is dict:
+                for name in names:
+                    own.setdefault(name, scope)
+        if key:
+            importers[key + "/"] = own
+        for name, declared_scope in own.items():
+            hoisted.setdefault(name, declared_scope)
+    return importers
+
+
+def _nested(tree: dict[str, Any]) -> Found:
+    """lockfileVersion 1: a tree of `dependencies`; versions may be aliases or URLs."""
+    found: Found = {}
+    stack = [tree]
+    while stack:
+        level = stack.pop()
+        for name, entry in level.items():
+            if not isinstance(entry, dict):
+                continue
+            _nested_entry(found, name, entry)
+            children = entry.get("dependencies")
+            if isinstance(children, dict):
+                stack.append(children)
+    return found
+
+
+def _nested_entry(found: Found, name: str, entry: dict[str, Any]) -> None:
+    version = entry.get("version")
+    if not isinstance(version, str):
+        add(found, name, None, "runtime", False, "invalid")
+        return
+    alias = split_alias(version)
+    if alias is not None:
+        name, version = alias
+    skip = spec_skip_reason(version)
+    scope = "dev" if entry.get("dev") else "optional" if entry.get("optional") else "runtime"
+    add(found, name, version, scope, False, skip)
