@@ -158,3 +158,11 @@ def test_damaged_cache_file_is_set_aside(tmp_path: Path, clock: Clock) -> None:
     finally:
         cache.close()
     assert (tmp_path / "funding-cache.damaged").exists()
+
+
+def test_validators_forgotten_when_the_server_stops_sending_them(cache: FundingCache) -> None:
+    """A fresh 200 without ETag/Last-Modified drops the stored body it replaces."""
+    cache.store_validators("https://r/a", {"ETag": '"1"'}, b"old")
+    cache.flush()
+    cache.store_validators("https://r/a", {}, b"new")
+    assert cache.validators("https://r/a") is None

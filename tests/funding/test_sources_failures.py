@@ -21,6 +21,7 @@ from fundbot.funding.sources.packagist import PackagistSource
 from fundbot.funding.sources.pubdev import PubDevSource
 from fundbot.funding.sources.pypi import PyPISource
 from fundbot.funding.sources.rubygems import RubyGemsSource
+from fundbot.model import ECOSYSTEMS
 from fundbot.settings import Settings
 from tests.fakes import registries as reg
 from tests.fakes.server import FakeServer
@@ -134,6 +135,19 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
     ),
 ]
 IDS = [s[1] for s in SOURCES]
+
+
+def test_registry_contract() -> None:
+    """Sources are listed alphabetically by module, with unique names, known ecosystems,
+    and no ecosystem answered by two sources."""
+    modules = [cls.__module__ for cls in REGISTRY_SOURCES]
+    assert modules == sorted(modules)
+    names = [cls.NAME for cls in REGISTRY_SOURCES]
+    assert all(names)
+    assert len(set(names)) == len(names)
+    ecosystems = [e for cls in REGISTRY_SOURCES for e in cls.ECOSYSTEMS]
+    assert set(ecosystems) <= set(ECOSYSTEMS)
+    assert len(set(ecosystems)) == len(ecosystems)
 
 
 def test_every_registry_source_is_covered() -> None:

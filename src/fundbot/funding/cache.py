@@ -192,11 +192,17 @@ class FundingCache:
         """Keep the body with its ETag/Last-Modified, if the server gave either."""
         etag = _header(headers, "ETag")
         last_modified = _header(headers, "Last-Modified")
-        if not (etag or last_modified):
-            return
-        packed = zlib.compress(body)
-        if len(packed) <= MAX_STORED_BODY:
+        packed = zlib.compress(body) if etag or last_modified else b""
+        if packed and len(packed) <= MAX_STORED_BODY:
             self._pending[url] = (etag, last_modified, packed, self.clock())
+        else:
+            self.forget_validators(url)
+
+    def forget_validators(self, url: str) -> None:
+        """Drop what is stored for url: it describes an outdated body."""
+        self._pending.pop(url, None)
+        with self._conn() as conn:
+            conn.execute("DELETE FROM validators WHERE url = ?", (url,))
 
 
 @dataclass
@@ -214,7 +220,10 @@ class ConditionalHttpClient(HttpClient):
             self.revalidated += 1
             return Response(200, response.headers, stored.body)
         if response.status == 200 and self.cache is not None:
-            self.cache.store_validators(url, response.headers, response.body)
+            if _header(response.headers, "ETag") or _header(response.headers, "Last-Modified"):
+                self.cache.store_validators(url, response.headers, response.body)
+            elif stored is not None:
+                self.cache.forget_validators(url)
         return response
 
 
