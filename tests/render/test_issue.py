@@ -213,8 +213,8 @@ def test_commands_are_offered_for_the_first_30_recipients() -> None:
 @pytest.mark.parametrize(
     ("kind", "scope", "expected"),
     [
-        ("repository", "acme/web", "Funding the open source this repository depends on"),
-        ("plan", "acme", "Open Source Pledge plan for acme"),
+        ("repository", "acme/web", "Funding the open source this repository uses"),
+        ("plan", "acme", "Open Source Pledge: our funding plan"),
         ("pull-request", "acme/web#3", "Funding for acme/web#3"),
     ],
 )

@@ -21,9 +21,10 @@ __all__ = [
     "repository_lines",
 ]
 
+# The defaults of `issue_title` and `plan_issue_title` in config/default.yml.
 TITLES: Final[dict[str, str]] = {
-    "repository": "Funding the open source this repository depends on",
-    "plan": "Open Source Pledge plan for {scope}",
+    "repository": "Funding the open source this repository uses",
+    "plan": "Open Source Pledge: our funding plan",
     "pull-request": "Funding for {scope}",
 }
 

@@ -186,6 +186,6 @@ def how_to_change(ctx: IssueContext) -> str:
         "```yaml\n" + CONFIG_SAMPLE.format(config=config) + "```\n\n"
         "To pay every GitHub Sponsors recipient at once, run "
         "`fundbot scan --format sponsors-csv` and upload the file on GitHub's bulk "
-        f"sponsorship page: it is sized as {frequency} sponsorship (`frequency`)."
+        f"sponsorship page: it is sized as {frequency} sponsorship (`sponsors_frequency`)."
     )
     return details("How to change this plan", body)

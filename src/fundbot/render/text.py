@@ -5,24 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-# How each funding platform is named to a person; an unknown platform is shown title-cased.
-PLATFORM_NAMES: Final[dict[str, str]] = {
-    "buy_me_a_coffee": "Buy Me a Coffee",
-    "community_bridge": "LFX Mentorship (CommunityBridge)",
-    "custom": "Project website",
-    "funding_json": "funding.json",
-    "github": "GitHub Sponsors",
-    "issuehunt": "IssueHunt",
-    "ko_fi": "Ko-fi",
-    "lfx_crowdfunding": "LFX Crowdfunding",
-    "liberapay": "Liberapay",
-    "open_collective": "Open Collective",
-    "patreon": "Patreon",
-    "polar": "Polar",
-    "thanks_dev": "thanks.dev",
-    "tidelift": "Tidelift",
-    "url": "Website",
-}
+from fundbot.funding.platforms import display_name
 
 CONFIG_FILE: Final = ".github/fundbot.yml"
 PLEDGE_URL: Final = "https://opensourcepledge.com/"
@@ -57,17 +40,17 @@ DEVELOPERS_FIX: Final = (
 # The sample shown under "How to change this plan"; keys as in config/default.yml.
 CONFIG_SAMPLE: Final = """\
 # {config}: every key is optional; the defaults are in fundbot's config/default.yml
-developers: 25          # full-time developers; the budget is developers x per_developer
+developers: 25          # full-time developers (unset: estimated from commit authors)
 per_developer: 2000     # USD a year per developer (the Open Source Pledge minimum)
-# budget: 60000         # or set the yearly budget directly
+# budget: 60000         # or set the yearly budget directly (replaces developers x 2000)
 min_amount: 100         # recipients that would get less are dropped, their share shared out
 max_share: 0.2          # no recipient gets more than this share of the budget
 scope_weights:          # how much a use in each scope counts (runtime 1.0, others 0.5)
   dev: 0.5
 transitive_weight: 0.25 # a transitive use counts this much of a direct one
-exclude:                # globs over `ecosystem:name` and repository URLs
+exclude:                # globs over `ecosystem:name`, repository URLs and recipient ids
   - "npm:@acme/*"
-frequency: monthly      # or one-time: how the GitHub Sponsors CSV is sized
+sponsors_frequency: monthly  # or one-time: how the GitHub Sponsors CSV is sized
 """
 
 
@@ -83,8 +66,9 @@ def per_month(amount_per_year: int) -> int:
 
 
 def platform_name(platform: str) -> str:
-    """The platform as a person calls it."""
-    return PLATFORM_NAMES.get(platform, platform.replace("_", " ").title())
+    """The platform as a person calls it (from config/platforms.yml; unknown ids titled)."""
+    name = display_name(platform)
+    return name if name != platform else platform.replace("_", " ").title()
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
