@@ -294,6 +294,30 @@ def test_unclosed_quote_points_at_where_it_started() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "developers: 1\nexclude: []\ndevelopers: 2\n",
+            [("developers", "a second `developers` at line 3")],
+        ),
+        ("scope_weights:\n  dev: 1\n  dev: 2\n", [("dev", "a second `dev` at line 3")]),
+        ("labels: &l [a]\nexclude: *l\n", []),
+        # A `<<` merge is meant to be overridden: not a duplicate.
+        ("scope_weights:\n  <<: {dev: 1, test: 1}\n  dev: 2\n", []),
+    ],
+)
+def test_keys_given_twice(text: str, expected: list[tuple[str, str]]) -> None:
+    """YAML silently keeps the last of two equal keys; fundbot reports the second instead."""
+    expect = "each key once (YAML keeps only the last)"
+    assert problems_of(text) == [(key, found, expect) for key, found in expected]
+
+
+def test_byte_order_mark_is_fine() -> None:
+    """A file saved with a UTF-8 byte order mark reads like any other."""
+    assert load_yaml_config("\ufeffdevelopers: 3\n", "f.yml") == {"developers": 3}
+
+
+@pytest.mark.parametrize(
     ("text", "found"),
     [
         ("- developers: 10", "a list of 1 item"),

@@ -11,6 +11,11 @@ from typing import Any, Final, Literal
 
 import yaml
 
+try:  # libyaml's parser: the same result as the pure-Python one, much faster
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - pyyaml built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
 from fundbot.config_schema import (
     EXTENDS_KEY,
     EXTENDS_RE,
@@ -20,6 +25,7 @@ from fundbot.config_schema import (
     check,
     describe,
     extends,
+    key_name,
 )
 from fundbot.errors import ConfigError, ConfigProblem
 
@@ -40,6 +46,7 @@ __all__ = [
 DEFAULT_PATH: Final = ".github/fundbot.yml"
 # GitHub's contents API serves files up to 1 MB; a settings file is a few hundred bytes.
 MAX_CONFIG_BYTES: Final = 256 * 1024
+_MERGE_TAG: Final = "tag:yaml.org,2002:merge"
 
 SponsorsFrequency = Literal["monthly", "one-time"]
 
@@ -111,8 +118,9 @@ def load_yaml_config(text: str, file: str) -> dict[str, Any]:
         raise ConfigError(
             [ConfigProblem(file, TOP_LEVEL, f"{len(text)} characters", "a smaller file")]
         )
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader: no Python objects
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise ConfigError(
             [ConfigProblem(file, TOP_LEVEL, _yaml_error(exc), "valid YAML")]
@@ -120,6 +128,20 @@ def load_yaml_config(text: str, file: str) -> dict[str, Any]:
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         found = f"invalid YAML: {' '.join(str(exc).split())[:200]}"
         raise ConfigError([ConfigProblem(file, TOP_LEVEL, found, "valid YAML")]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    file,
+                    key_name(key),
+                    f"a second `{key_name(key)}` at line {line}",
+                    "each key once (YAML keeps only the last)",
+                )
+                for key, line in loader.duplicates
+            ]
+        )
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -128,7 +150,22 @@ def load_yaml_config(text: str, file: str) -> dict[str, Any]:
     return data
 
 
-_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(_SafeLoader):
+    """YAML's safe loader (no Python objects) that also notes keys given twice."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            # `<<: *defaults` merges are meant to be overridden; they are not duplicates.
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE_TAG:
+                if key_node.value in seen:
+                    self.duplicates.append((key_node.value, key_node.start_mark.line + 1))
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError) -> str:
