@@ -92,9 +92,10 @@ def _reach(
     for scope in _PRIORITY:  # a direct dependency keeps the scope it is declared with
         for name, _ in _edges(roots[scope]):
             scopes.setdefault(name, scope)
+    # Shared by all passes: what an earlier (stronger) pass reached, it reached whole.
+    visited: set[tuple[str, tuple[str, ...]]] = set()
     for scope in _PRIORITY:
         stack = list(_edges(roots[scope]))
-        visited: set[tuple[str, tuple[str, ...]]] = set()
         while stack:
             node = stack.pop()
             if node in visited:
