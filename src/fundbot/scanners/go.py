@@ -18,6 +18,8 @@ FILE_PATTERNS: tuple[str, ...] = ("go.mod",)
 _TOKEN: Final = re.compile(
     r'(//.*)|("(?:[^"\\\n]++|\\.)*+")|(`[^`\n]*+`)|((?:[^\s/"`]++|/(?!/))++)|(\S)'
 )
+# The only directives that name dependencies; every other line outside their blocks is skipped.
+_VERBS: Final = ("require", "replace", "exclude")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ def _lines(path: str, text: str) -> Iterator[_Line]:
     block: str | None = None
     block_start = 0
     for number, raw in enumerate(text.splitlines(), start=1):
+        if block is None and not raw.lstrip().startswith(_VERBS):
+            continue  # module, go, toolchain, retract, tool…: no dependency to read there.
         tokens, comment = _tokens(raw)
         if block is not None:
             if tokens[:1] == [")"]:
