@@ -305,8 +305,9 @@ async def test_progress_reaches_total(
     serve_pypi(fake, "requests")
     calls: list[tuple[int, int]] = []
     r = resolver(settings, http, cache, progress=lambda d, t: calls.append((d, t)))
-    await r.resolve([q("npm", "debug"), q("pypi", "requests")])
-    assert calls[-1] == (2, 2)
+    await r.resolve([q("npm", "debug"), q("pypi", "requests"), q("github-actions", "a/b")])
+    assert calls[-1] == (3, 3)
+    assert calls.count((3, 3)) == 2  # registries done, then everything done
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 

@@ -187,7 +187,11 @@ class Resolver:
         for item in merged.values():
             for source in self._by_ecosystem.get(item.query.ecosystem, []):
                 batches.setdefault(id(source), (source, []))[1].append(item.query)
-        progress = [done]
+        # Packages no registry answers for (actions, Swift) are through stage 1 at once.
+        progress = [
+            done + sum(1 for m in merged.values() if not self._by_ecosystem.get(m.query.ecosystem))
+        ]
+        self._report(progress[0], total)
 
         async def run(source: Source, queries: list[PackageQuery]) -> None:
             for key, finding in (await _guarded(source, queries)).items():
