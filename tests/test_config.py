@@ -349,12 +349,12 @@ def test_top_level_must_be_a_mapping(text: str, found: str) -> None:
     ],
 )
 def test_hostile_files_are_reported_quickly(text: str) -> None:
-    """Alias bombs, deep nesting and huge values become short problems in well under a second."""
+    """Alias bombs, deep nesting and huge values become short problems, fast."""
     start = time.perf_counter()
     found = problems_of(text)
     assert found
     assert all(len(f) < 300 and len(k) < 100 for k, f, _ in found[:5])
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 3  # about 0.3 s idle; the bound leaves room for load
 
 
 def test_oversized_file() -> None:
