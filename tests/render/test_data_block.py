@@ -141,3 +141,9 @@ def test_fit_data_degrades_in_order(
     assert ("url" in parsed["lines"][0]) is urls_kept
     assert parsed.get("lines_omitted", 0) == omitted
     assert len(parsed["lines"]) + omitted == recipients
+
+
+def test_sets_in_state_are_stored_as_sorted_lists() -> None:
+    """State kept as sets by a caller still renders, as sorted lists."""
+    block = render_data_block({"state": {"excluded": frozenset({"b", "a"})}})
+    assert parse_data_block(block) == {"state": {"excluded": ["a", "b"]}}

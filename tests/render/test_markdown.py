@@ -79,7 +79,7 @@ def test_escape_never_leaves_a_mention_or_tag(text: str) -> None:
         (
             "github",
             "sindresorhus",
-            "https://github.com/sponsors/sindresorhus",
+            "https://github.com/sindresorhus",
             "[sindresorhus](https://github.com/sponsors/sindresorhus)",
         ),
         (

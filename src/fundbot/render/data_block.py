@@ -41,11 +41,20 @@ def find_marker(body: str | None) -> tuple[str, str] | None:
 
 def render_data_block(data: Mapping[str, Any]) -> str:
     """`<!-- fundbot:data {JSON} -->`, with the JSON unable to close the comment early."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    text = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=_jsonable
+    )
     # `<`, `>` and `--` only ever appear inside JSON strings, where \u escapes mean the same.
     text = text.replace("<", "\\u003c").replace(">", "\\u003e")
     text = text.replace("--", "-\\u002d")
     return f"{_DATA_START}{text}{_DATA_END}"
+
+
+def _jsonable(value: object) -> object:
+    """Sets (as state often holds) become sorted lists; anything else its string."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
 
 
 def parse_data_block(body: str | None) -> dict[str, Any] | None:

@@ -106,7 +106,8 @@ def github_handle(handle: str | None) -> str | None:
 def user_link(platform: str, handle: str | None, url: str | None) -> str:
     """Where to pay someone, named by their handle without `@` (so nobody is pinged)."""
     if platform == "github" and github_handle(handle):
-        url = url or f"https://github.com/sponsors/{handle}"
+        # Always the Sponsors page: a profile or repository URL would not say where to pay.
+        url = f"https://github.com/sponsors/{handle}"
     label = handle or _display_url(url or "")
     return link(label, url)
 
