@@ -105,3 +105,14 @@ def test_lock_bad_shapes(text: str) -> None:
         assert cargo.parse("Cargo.lock", text) == []
     except ManifestError as exc:
         assert exc.path == "Cargo.lock"
+
+
+def test_lock_v1_root_table() -> None:
+    """Pre-1.0 lockfiles name the root crate in `[root]`: its dependencies are direct."""
+    text = (
+        '[root]\nname = "app"\nversion = "0.1.0"\ndependencies = ["a 1.0.0 (registry+x)"]\n\n'
+        '[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "registry+x"\n'
+    )
+    assert cargo.parse("Cargo.lock", text) == [
+        Dependency("cargo", "a", "1.0.0", "runtime", True, "Cargo.lock")
+    ]

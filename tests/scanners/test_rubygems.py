@@ -54,6 +54,11 @@ def test_gem_line_forms(line: str, expected: Row) -> None:
         ),
         ("source 'https://g' do\n gem 'a'\nend", [("a", "runtime")]),
         ("install_if -> { true } do\n gem 'a'\nend", [("a", "runtime")]),
+        ("group :test do # why\n gem 'a'\nend\ngem 'b'", [("a", "test"), ("b", "runtime")]),
+        (
+            "group :test do\n %w[x y].each do |n|\n  gem n\n end\n gem 'a'\nend\ngem 'b'",
+            [("a", "test"), ("b", "runtime")],
+        ),
     ],
 )
 def test_blocks(text: str, expected: list[tuple[str, str]]) -> None:

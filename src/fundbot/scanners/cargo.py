@@ -90,7 +90,8 @@ def parse_lock(path: str, text: str) -> list[Dependency]:
     if not isinstance(packages, list):
         raise ManifestError(path, f"expected `package` to be a list, found {type_name(packages)}")
     entries = [p for p in packages if isinstance(p, dict)]
-    direct = _member_dependencies(entries)
+    root = data.get("root")  # Lockfiles from before Cargo 1.0 name the root crate here.
+    direct = _member_dependencies([*entries, root] if isinstance(root, dict) else entries)
     found: dict[Dependency, None] = {}
     for entry in entries:
         source = entry.get("source")

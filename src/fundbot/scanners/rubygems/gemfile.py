@@ -36,6 +36,8 @@ def parse(path: str, text: str) -> list[Dependency]:
         line = raw.strip()
         head = _HEAD.match(line)
         if head is None:
+            if _opens_do_block(line):  # `%w[a b].each do |name|` still needs its `end`.
+                stack.append(_Block())
             continue  # Comments, blank lines, and anything that is not a statement we read.
         word = head.group()
         if word == "end":
@@ -45,11 +47,17 @@ def parse(path: str, text: str) -> list[Dependency]:
             dep = _gem(path, tokens(line[3:]), stack)
             if dep is not None:
                 found.setdefault(dep, None)
-        elif line.endswith(("do", "|")) and _DO_BLOCK.search(line):
-            stack.append(_block(word, tokens(line[len(word) :])))
+        elif _opens_do_block(line):
+            stack.append(_block(word, tokens(line[len(word) :])))  # tokens() drops comments
         elif word in _OPENS_BLOCK:
             stack.append(_Block())
     return list(found)
+
+
+def _opens_do_block(line: str) -> bool:
+    """`group :test do`, `do |x|`, also with a trailing `# comment`."""
+    code = line.split(" #", 1)[0].rstrip()
+    return code.endswith(("do", "|")) and _DO_BLOCK.search(code) is not None
 
 
 def _block(head: str, args: list[Token]) -> _Block:
