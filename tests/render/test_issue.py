@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from fundbot.model import Plan
+from fundbot.model import Plan, ScanError
 from fundbot.render.commands import parse_commands
 from fundbot.render.data_block import find_marker, parse_data_block, plan_data
 from fundbot.render.issue import (
@@ -221,3 +221,18 @@ def test_commands_are_offered_for_the_first_30_recipients() -> None:
 def test_issue_title(kind: str, scope: str, expected: str) -> None:
     """Titles are plain and short; fundbot finds issues by marker, not title."""
     assert issue_title(kind, scope) == expected  # type: ignore[arg-type]
+
+
+def test_repository_issue_shows_only_its_own_unreadable_files() -> None:
+    """Org-wide errors are `owner/repo: path`; a repository issue lists its own, unprefixed."""
+    plan = replace(
+        realistic_plan(),
+        errors=(
+            ScanError("acme/api: package.json", "invalid JSON"),
+            ScanError("acme/web: go.mod", "unknown directive"),
+        ),
+    )
+    body = render_repository_issue(plan, realistic_context("acme/api"))
+    assert "| package.json | invalid JSON |" in body
+    assert "go.mod" not in body
+    assert "go.mod" in render_plan_issue(plan, realistic_context())

@@ -51,12 +51,16 @@ def recipient_items(label: str, recipient: str, excluded: bool, elsewhere: bool)
 
 
 def commands_section(
-    lines: Sequence[PlanLine], state: Mapping[str, Any], *, per_recipient: bool = True
+    lines: Sequence[PlanLine],
+    state: Mapping[str, Any],
+    *,
+    per_recipient: bool = True,
+    note: str = "",
 ) -> str:
     """The commands section: rescan, then per recipient (those in the plan, then excluded)."""
     parts = [
         HEADING,
-        "Tick a box to tell fundbot; it updates this issue.",
+        "Tick a box to tell fundbot; it updates this issue." + (f" {note}" if note else ""),
         rescan_item(state),
     ]
     if per_recipient:

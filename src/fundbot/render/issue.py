@@ -79,8 +79,8 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
         sections.estimate_hint(plan, ctx),
         _repository_table(lines, org_amounts, ctx) or NO_LINES,
         problems.config_problems(ctx.config_problems),
-        problems.unreadable_files(plan.errors),
-        commands_section(lines, ctx.state, per_recipient=False),
+        problems.unreadable_files(problems.repository_errors(plan.errors, repository)),
+        commands_section(lines, ctx.state, per_recipient=False, note=_elsewhere_note(ctx)),
         sections.how_to_change(ctx),
         sections.unfunded_section(plan, repository),
         sections.all_packages(lines),
@@ -88,6 +88,11 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
     data = plan_data(view, state=ctx.state)
     data.update(scope=repository, organisation_budget=plan.budget)
     return fit_body(parts, tail=fit_data(data))
+
+
+def _elsewhere_note(ctx: IssueContext) -> str:
+    where = link("the organisation's plan issue", ctx.plan_issue_url)
+    return f"Recipients are excluded or marked as funded elsewhere in {where}."
 
 
 def _repository_summary(plan: Plan, lines: tuple[PlanLine, ...], ctx: IssueContext) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from fundbot.errors import ConfigProblem
@@ -10,6 +11,18 @@ from fundbot.render.markdown import bullet_list, details, escape, escape_with_co
 from fundbot.render.text import CONFIG_FIX, UNREADABLE_FIX, plural
 
 ERROR_ROWS = 50
+# Organisation-wide scans name a file `owner/repo: path`.
+_REPOSITORY_PREFIX = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+: ")
+
+
+def repository_errors(errors: Sequence[ScanError], repository: str) -> tuple[ScanError, ...]:
+    """The errors of one repository, its `owner/repo: ` prefix removed; unprefixed ones kept."""
+    prefix = f"{repository}: "
+    return tuple(
+        ScanError(e.manifest.removeprefix(prefix), e.error)
+        for e in errors
+        if e.manifest.startswith(prefix) or not _REPOSITORY_PREFIX.match(e.manifest)
+    )
 
 
 def unreadable_files(errors: Sequence[ScanError]) -> str:
