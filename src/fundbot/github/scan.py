@@ -29,9 +29,9 @@ class RepositoryScan:
 
 def skip_reason(repo: RepoInfo, config: FundbotConfig) -> str | None:
     if repo.archived and not config.include_archived:
-        return "archived (set `include_archived: true` to include it)"
+        return "archived"
     if repo.fork and not config.include_forks:
-        return "a fork (set `include_forks: true` to include it)"
+        return "fork"
     return None
 
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from gidgethub import BadRequest
 
-from fundbot.config import FundbotConfig
+from fundbot.config import FundbotConfig, default_config
 from fundbot.errors import ConfigProblem
 from fundbot.funding.base import PackageQuery
 from fundbot.funding.cache import FundingCache
@@ -25,7 +25,6 @@ from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import (
     CONFIG_PATH,
     ORG_REPOSITORY,
-    FileReader,
     repository_config,
 )
 from fundbot.github.factory import GitHubFactory
@@ -35,9 +34,9 @@ from fundbot.github.reading import (
     commit_authors,
     get_repository,
     list_repositories,
-    read_file,
 )
-from fundbot.github.scan import scan_repository
+from fundbot.github.reading_cache import CachedReader
+from fundbot.github.scan import info_config_text, scan_repository
 from fundbot.jobs.model import Job
 from fundbot.jobs.sqlite_queue import SqliteQueue
 from fundbot.jobs.worker import JobHandler
@@ -90,14 +89,22 @@ class Handlers:
             return
         owner = repos[0].owner
         await self.ctx.store.touch_installation(job.installation_id, owner)
-        org_config, _ = await self._org_config(gh, owner)
+        read = CachedReader(gh)
+        # The org's `.github` repository first: its settings file applies to every other.
+        org_name = f"{owner}/{ORG_REPOSITORY}".lower()
+        first = [r for r in repos if r.full_name.lower() == org_name]
+        results = [
+            await self._scan(gh, job.installation_id, r, default_config(), read) for r in first
+        ]
+        org_config, _ = await self._org_config(job.installation_id, owner, read)
         limit = asyncio.Semaphore(REPO_CONCURRENCY)
 
         async def scan(repo: RepoInfo) -> tuple[RepoInfo, FundbotConfig, list[ConfigProblem]]:
             async with limit:
-                return await self._scan(gh, job.installation_id, repo, org_config)
+                return await self._scan(gh, job.installation_id, repo, org_config, read)
 
-        results = await asyncio.gather(*(scan(r) for r in repos))
+        rest = [r for r in repos if r.full_name.lower() != org_name]
+        results += await asyncio.gather(*(scan(r) for r in rest))
         known = {r.full_name for r in repos}
         stale = [s.full_name for s in await self.ctx.store.scans(job.installation_id)]
         await self.ctx.store.forget_repositories(
@@ -121,8 +128,9 @@ class Handlers:
             if previous is not None and job.payload.get("refresh_info") is not True
             else await get_repository(gh, job.repository)
         )
-        org_config, _ = await self._org_config(gh, owner)
-        _, config, problems = await self._scan(gh, job.installation_id, repo, org_config)
+        read = CachedReader(gh)
+        org_config, _ = await self._org_config(job.installation_id, owner, read)
+        _, config, problems = await self._scan(gh, job.installation_id, repo, org_config, read)
         plan = await self._plan(gh, job.installation_id, owner, org_config, recount=False)
         await self._publish_repository(gh, job.installation_id, repo, plan, config, problems)
         plan_repo = f"{owner}/{org_config.plan_repository}"
@@ -131,7 +139,7 @@ class Handlers:
     async def publish_plan(self, job: Job) -> None:
         gh = await self.ctx.github.for_installation(job.installation_id)
         owner = (job.repository or "").partition("/")[0]
-        org_config, _ = await self._org_config(gh, owner)
+        org_config, _ = await self._org_config(job.installation_id, owner, CachedReader(gh))
         plan = await self._plan(gh, job.installation_id, owner, org_config, recount=False)
         await self._publish_plan(gh, job.installation_id, owner, plan, org_config)
 
@@ -158,14 +166,19 @@ class Handlers:
 
     # -- steps -----------------------------------------------------------------------------
     async def _scan(
-        self, gh: GitHubClient, installation_id: int, repo: RepoInfo, org_config: FundbotConfig
+        self,
+        gh: GitHubClient,
+        installation_id: int,
+        repo: RepoInfo,
+        org_config: FundbotConfig,
+        read: CachedReader,
     ) -> tuple[RepoInfo, FundbotConfig, list[ConfigProblem]]:
         previous = await self.ctx.store.scan(installation_id, repo.full_name)
         try:
             result = await scan_repository(
                 gh,
                 repo,
-                read=self._reader(gh),
+                read=read,
                 previous=previous,
                 org_config=org_config,
                 max_bytes=self.ctx.settings.max_manifest_bytes,
@@ -180,22 +193,14 @@ class Handlers:
             await self.ctx.store.save_scan(installation_id, result.stored)
         return repo, result.config, list(result.config_problems)
 
-    def _reader(self, gh: GitHubClient) -> FileReader:
-        async def read(repository: str, path: str) -> str | None:
-            try:
-                return await read_file(gh, repository, path)
-            except BadRequest as exc:
-                if exc.status_code in (403, 404):
-                    return None
-                raise
-
-        return read
-
     async def _org_config(
-        self, gh: GitHubClient, owner: str
+        self, installation_id: int, owner: str, read: CachedReader
     ) -> tuple[FundbotConfig, list[ConfigProblem]]:
+        """The org-wide settings; from the last scan of `.github` when there is one."""
         org_repo = f"{owner}/{ORG_REPOSITORY}"
-        read = self._reader(gh)
+        stored = await self.ctx.store.scan(installation_id, org_repo)
+        if stored is not None and stored.skipped is None and stored.tree_sha is not None:
+            read.seed(org_repo, CONFIG_PATH, info_config_text(stored))
         text = await read(org_repo, CONFIG_PATH)
         return await repository_config(read, org_repo, repo_text=text)
 

@@ -1,0 +1,112 @@
+"""An App under test: the real server, workers and queue, against the fake GitHub and
+registries on 127.0.0.1, driven by signed webhook deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from fundbot.github.client import Pacing
+from fundbot.server import Running, running
+from fundbot.settings import Secret, Settings
+from tests.app.webhooks import SECRET, delivery_headers, example
+from tests.fakes.github import FakeGitHub, Repo
+from tests.fakes.registries import registry_settings, serve_npm, serve_pypi
+from tests.fakes.server import FakeServer
+
+SHOP_PACKAGE_JSON = json.dumps(
+    {"name": "shop", "dependencies": {"chalk": "^5.0.0", "axios": "^1.6.0"}}, indent=2
+)
+SHOP_REQUIREMENTS = "flask==3.0.0\nrequests==2.32.0\n"
+
+
+def acme(installation_id: int = 7) -> list[Repo]:
+    """An organisation: a shop with npm and PyPI deps, the .github repo, an archived one."""
+    return [
+        Repo(
+            "acme/shop",
+            files={
+                "package.json": SHOP_PACKAGE_JSON,
+                "api/requirements.txt": SHOP_REQUIREMENTS,
+                "tests/fixtures/package.json": '{"dependencies": {"left-pad": "1"}}',
+                "README.md": "# shop\n",
+            },
+            authors=[("alice", "User"), ("bob", "User"), ("dependabot[bot]", "Bot")],
+        ),
+        Repo("acme/.github", files={".github/fundbot.yml": "developers: 5\n"}),
+        Repo("acme/old", files={"package.json": '{"dependencies": {"debug": "1"}}'}, archived=True),
+    ]
+
+
+def serve_acme_registries(fake: FakeServer) -> None:
+    """The registry documents the acme shop needs, each answered any number of times."""
+    for name in ("chalk", "axios"):
+        serve_npm(fake, name, times=None, required=False)
+    for name in ("flask", "requests"):
+        serve_pypi(fake, name, times=None, required=False)
+
+
+@dataclass
+class AppUnderTest:
+    fake: FakeServer
+    github: FakeGitHub
+    client: TestClient[Any, Any]
+    started: Running
+
+    async def deliver(
+        self, event: str, payload: dict[str, Any], delivery_id: str | None = None
+    ) -> int:
+        body = json.dumps(payload).encode()
+        headers = delivery_headers(event, body, delivery_id=delivery_id)
+        resp = await self.client.post("/api/github/webhooks", data=body, headers=headers)
+        return resp.status
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every queued job has run (follow-up jobs included)."""
+        queue = self.started.context.queue
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            counts = await queue.counts()
+            if (
+                counts["queued"] == 0
+                and counts["running"] == 0
+                and (self.started.workers.running == 0)
+            ):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"jobs did not settle: {await queue.counts()}")
+
+    def installation_payload(self, installation_id: int = 7) -> dict[str, Any]:
+        payload = example("installation", "created")
+        payload["installation"]["id"] = installation_id
+        payload["installation"]["account"]["login"] = "acme"
+        return payload
+
+
+def app_settings(fake: FakeServer, github: FakeGitHub, data_dir: Path) -> Settings:
+    return registry_settings(
+        fake,
+        data_dir,
+        app_id=github.app_id,
+        private_key=Secret(github.private_key),
+        webhook_secret=Secret(SECRET),
+    )
+
+
+@contextlib.asynccontextmanager
+async def app_under_test(
+    fake: FakeServer, data_dir: Path, github: FakeGitHub | None = None
+) -> AsyncIterator[AppUnderTest]:
+    github = github or FakeGitHub()
+    github.install(fake)
+    settings = app_settings(fake, github, data_dir)
+    async with running(settings, workers=2, pacing=Pacing(write_gap=0, sleep=False)) as started:
+        async with TestClient(TestServer(started.app, host="127.0.0.1")) as client:
+            yield AppUnderTest(fake, github, client, started)

@@ -1,0 +1,500 @@
+"""A stateful fake GitHub (REST under /api/v3, GraphQL under /api/graphql), GHES-style.
+
+Served by the shared strict FakeServer on 127.0.0.1, it holds installations, repositories
+with files and commits, issues, comments and labels; it mints installation tokens for a
+real App JWT (checked with the App's public key), pages lists with `Link`, answers
+conditional GETs with 304, sends `x-ratelimit-*` headers, and fails on demand (403/429
+with `retry-after`, 5xx). Every request that is not a GitHub endpoint it knows, or that
+carries the wrong credentials, fails the test.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.fakes.github_graphql import FakeGitHubGraphQL, FakeRepo
+from tests.fakes.server import FakeServer, Recorded, Reply
+
+API = "/api/v3"
+
+
+def _private_key() -> tuple[str, Any]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return pem, key.public_key()
+
+
+_KEY_CACHE: list[tuple[str, Any]] = []
+
+
+def app_key() -> tuple[str, Any]:
+    """One RSA key per test session: generating one costs ~50 ms."""
+    if not _KEY_CACHE:
+        _KEY_CACHE.append(_private_key())
+    return _KEY_CACHE[0]
+
+
+def blob_sha(text: str) -> str:
+    data = text.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's id
+
+
+@dataclass
+class Issue:
+    number: int
+    title: str
+    body: str
+    user: str
+    state: str = "open"
+    labels: list[str] = field(default_factory=list)
+    closed_by: str | None = None
+    pull_request: bool = False
+    comments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Repo:
+    full_name: str
+    files: dict[str, str] = field(default_factory=dict)
+    default_branch: str = "main"
+    archived: bool = False
+    fork: bool = False
+    has_issues: bool = True
+    private: bool = False
+    authors: list[tuple[str, str]] = field(default_factory=list)  # (login, type)
+    issues: dict[int, Issue] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)
+    permissions: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read
+    id: int = 0
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.split("/")[0]
+
+    def tree_sha(self) -> str:
+        listing = "".join(f"{p}\0{blob_sha(t)}" for p, t in sorted(self.files.items()))
+        return hashlib.sha1(listing.encode()).hexdigest()  # noqa: S324 - a fake id
+
+
+@dataclass
+class Failure:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    headers: dict[str, str]
+    times: int
+
+
+class FakeGitHub:
+    """The fake's state; `install(server)` mounts it on a FakeServer."""
+
+    def __init__(self, app_id: int = 4242, slug: str = "fundbot") -> None:
+        self.app_id = app_id
+        self.slug = slug
+        self.private_key, self._public_key = app_key()
+        self.installations: dict[int, list[str]] = {}
+        self.accounts: dict[int, str] = {}
+        self.repos: dict[str, Repo] = {}
+        self.tokens: dict[str, int] = {}
+        self.failures: list[Failure] = []
+        self.graphql = FakeGitHubGraphQL(token="unused")
+        self.rate_remaining = 5000
+        self.per_page_default = 30
+        self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
+        self.bodies: list[tuple[str, str, dict[str, str], Any]] = []  # for OpenAPI checks
+        self._lock = threading.RLock()
+        self._numbers = itertools.count(1)
+        self.base_url = ""
+        self._ids = itertools.count(1000)
+
+    # -- arranging ---------------------------------------------------------------------------
+    def install(self, server: FakeServer) -> FakeGitHub:
+        self.base_url = server.url
+        server.mount(API, self.handle)
+        server.mount("/api/graphql", self._graphql)
+        return self
+
+    def add_installation(self, installation_id: int, account: str, repos: list[Repo]) -> None:
+        with self._lock:
+            self.installations[installation_id] = [r.full_name for r in repos]
+            self.accounts[installation_id] = account
+            for repo in repos:
+                repo.id = next(self._ids)
+                self.repos[repo.full_name.lower()] = repo
+                owner, name = repo.full_name.split("/")
+                self.graphql.add(FakeRepo(owner=owner, name=name, files=repo.files))
+
+    def fail(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        *,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next `times` matching requests get `status` (403/429 rate limits, 5xx)."""
+        self.failures.append(
+            Failure(method, re.compile(path_regex), status, dict(headers or {}), times)
+        )
+
+    def repo(self, full_name: str) -> Repo:
+        return self.repos[full_name.lower()]
+
+    def count(self, method: str | None = None, contains: str = "") -> int:
+        return sum(
+            1 for m, p, _ in self.requests if (method is None or m == method) and contains in p
+        )
+
+    def bot_issues(self, full_name: str) -> list[Issue]:
+        login = f"{self.slug}[bot]"
+        return [i for i in self.repo(full_name).issues.values() if i.user == login]
+
+    # -- serving -----------------------------------------------------------------------------
+    def _graphql(self, request: Recorded) -> Reply | None:
+        installation = self._installation_for(request)
+        if installation is None:
+            return _error(401, "Bad credentials")
+        self.graphql.token = request.headers.get("Authorization", "").split(" ", 1)[-1]
+        with self._lock:
+            self.requests.append((request.method, request.path, 200))
+        return self.graphql.handler(request)
+
+    def handle(self, request: Recorded) -> Reply | None:
+        path = request.path[len(API) :]
+        with self._lock:
+            for failure in self.failures:
+                if (
+                    failure.times > 0
+                    and failure.method == request.method
+                    and (failure.pattern.search(path))
+                ):
+                    failure.times -= 1
+                    self.requests.append((request.method, path, failure.status))
+                    return _error(failure.status, "injected failure", failure.headers)
+            reply = self._route(request, path)
+            if reply is None:
+                return None
+            self.requests.append((request.method, path, reply.status))
+            body = json.loads(request.body) if request.body else None
+            self.bodies.append((request.method, path, dict(request.query), body))
+            self.rate_remaining = max(0, self.rate_remaining - (reply.status != 304))
+            reply.headers.update(
+                {
+                    "x-ratelimit-limit": "5000",
+                    "x-ratelimit-remaining": str(self.rate_remaining),
+                    "x-ratelimit-reset": str(int(time.time()) + 3600),
+                    "x-ratelimit-used": str(5000 - self.rate_remaining),
+                }
+            )
+            return reply
+
+    def _route(self, request: Recorded, path: str) -> Reply | None:
+        for method, pattern, handler in self._routes():
+            if method != request.method:
+                continue
+            match = re.fullmatch(pattern, path)
+            if match:
+                return handler(request, *match.groups())
+        return None
+
+    def _routes(self) -> list[tuple[str, str, Callable[..., Reply | None]]]:
+        repo = r"/repos/([^/]+/[^/]+)"
+        return [
+            ("POST", r"/app/installations/(\d+)/access_tokens", self._access_token),
+            ("GET", r"/app", self._app),
+            ("GET", r"/installation/repositories", self._installation_repos),
+            ("GET", repo, self._repo),
+            ("GET", repo + r"/git/trees/([^/]+)", self._tree),
+            ("GET", repo + r"/git/blobs/([0-9a-f]{40})", self._blob),
+            ("GET", repo + r"/contents/(.+)", self._contents),
+            ("GET", repo + r"/commits", self._commits),
+            ("GET", repo + r"/issues", self._list_issues),
+            ("POST", repo + r"/issues", self._create_issue),
+            ("GET", repo + r"/issues/(\d+)", self._get_issue),
+            ("PATCH", repo + r"/issues/(\d+)", self._edit_issue),
+            ("GET", repo + r"/labels/([^/]+)", self._get_label),
+            ("POST", repo + r"/labels", self._create_label),
+        ]
+
+    # -- auth ---------------------------------------------------------------------------------
+    def _check_jwt(self, request: Recorded) -> bool:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token in self.tokens:
+            return False
+        try:
+            claims = jwt.decode(token, self._public_key, algorithms=["RS256"])
+        except jwt.PyJWTError:
+            return False
+        return str(claims.get("iss")) == str(self.app_id)
+
+    def _installation_for(self, request: Recorded) -> int | None:
+        auth = request.headers.get("Authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() not in ("token", "bearer"):
+            return None
+        return self.tokens.get(token)
+
+    def _authorised(self, request: Recorded, full_name: str) -> Repo | Reply:
+        installation = self._installation_for(request)
+        if installation is None:
+            return _error(401, "Bad credentials")
+        names = {n.lower() for n in self.installations.get(installation, [])}
+        repo = self.repos.get(full_name.lower())
+        if repo is None or full_name.lower() not in names:
+            return _error(404, "Not Found")
+        return repo
+
+    def _access_token(self, request: Recorded, installation: str) -> Reply:
+        if not self._check_jwt(request):
+            return _error(401, "A JSON web token could not be decoded")
+        if int(installation) not in self.installations:
+            return _error(404, "Not Found")
+        token = f"ghs_{installation}_{len(self.tokens)}"
+        self.tokens[token] = int(installation)
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        return Reply.of_json({"token": token, "expires_at": expires}, 201)
+
+    def _app(self, request: Recorded) -> Reply:
+        if not self._check_jwt(request):
+            return _error(401, "A JSON web token could not be decoded")
+        return Reply.of_json({"id": self.app_id, "slug": self.slug, "name": "fundbot"})
+
+    # -- repositories and files ------------------------------------------------------------------
+    def _repo_json(self, repo: Repo) -> dict[str, Any]:
+        owner, name = repo.full_name.split("/")
+        return {
+            "id": repo.id,
+            "name": name,
+            "full_name": repo.full_name,
+            "owner": {"login": owner, "type": "Organization"},
+            "private": repo.private,
+            "fork": repo.fork,
+            "archived": repo.archived,
+            "has_issues": repo.has_issues,
+            "default_branch": repo.default_branch,
+        }
+
+    def _installation_repos(self, request: Recorded) -> Reply:
+        installation = self._installation_for(request)
+        if installation is None:
+            return _error(401, "Bad credentials")
+        repos = [self._repo_json(self.repos[n.lower()]) for n in self.installations[installation]]
+        page, headers = self._page(request, repos)
+        return _cached(request, {"total_count": len(repos), "repositories": page}, headers)
+
+    def _repo(self, request: Recorded, full_name: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        return repo if isinstance(repo, Reply) else _cached(request, self._repo_json(repo))
+
+    def _tree(self, request: Recorded, full_name: str, ref: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        if ref not in (repo.default_branch, "HEAD"):
+            return _error(404, "Not Found")
+        entries: list[dict[str, Any]] = []
+        dirs: set[str] = set()
+        for file_path, text in sorted(repo.files.items()):
+            parts = file_path.split("/")
+            for depth in range(1, len(parts)):
+                dirs.add("/".join(parts[:depth]))
+            entries.append(
+                {
+                    "path": file_path,
+                    "mode": "100644",
+                    "type": "blob",
+                    "sha": blob_sha(text),
+                    "size": len(text.encode()),
+                }
+            )
+        entries += [{"path": d, "mode": "040000", "type": "tree", "sha": "0" * 40} for d in dirs]
+        entries.sort(key=lambda e: e["path"])
+        return _cached(request, {"sha": repo.tree_sha(), "tree": entries, "truncated": False})
+
+    def _blob(self, request: Recorded, full_name: str, sha: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        for text in repo.files.values():
+            if blob_sha(text) == sha:
+                content = base64.b64encode(text.encode()).decode()
+                data = {
+                    "sha": sha,
+                    "size": len(text.encode()),
+                    "content": content,
+                    "encoding": "base64",
+                }
+                return _cached(request, data)
+        return _error(404, "Not Found")
+
+    def _contents(self, request: Recorded, full_name: str, file_path: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        text = repo.files.get(file_path)
+        if text is None:
+            return _error(404, "Not Found")
+        data = {
+            "type": "file",
+            "path": file_path,
+            "sha": blob_sha(text),
+            "encoding": "base64",
+            "content": base64.b64encode(text.encode()).decode(),
+            "size": len(text),
+        }
+        return _cached(request, data)
+
+    def _commits(self, request: Recorded, full_name: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        commits = [
+            {
+                "sha": f"{n:040x}",
+                "author": {"login": login, "type": kind},
+                "commit": {"author": {"name": login, "email": f"{login}@example.com"}},
+            }
+            for n, (login, kind) in enumerate(repo.authors)
+        ]
+        page, headers = self._page(request, commits)
+        return _cached(request, page, headers)
+
+    # -- issues ----------------------------------------------------------------------------------
+    def _issue_json(self, repo: Repo, issue: Issue) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "number": issue.number,
+            "title": issue.title,
+            "body": issue.body,
+            "state": issue.state,
+            "user": {"login": issue.user, "type": "Bot" if "[bot]" in issue.user else "User"},
+            "labels": [{"name": n} for n in issue.labels],
+            "html_url": f"https://github.com/{repo.full_name}/issues/{issue.number}",
+        }
+        if issue.pull_request:
+            data["pull_request"] = {"url": "https://example.invalid"}
+        return data
+
+    def _list_issues(self, request: Recorded, full_name: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        state = request.query.get("state", "open")
+        creator = request.query.get("creator")
+        issues = [
+            self._issue_json(repo, i)
+            for i in sorted(repo.issues.values(), key=lambda i: -i.number)
+            if (state == "all" or i.state == state) and (creator is None or i.user == creator)
+        ]
+        page, headers = self._page(request, issues)
+        return _cached(request, page, headers)
+
+    def _create_issue(self, request: Recorded, full_name: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        if not repo.has_issues:
+            return _error(410, "Issues are disabled for this repo")
+        data = request.json()
+        issue = Issue(
+            next(self._numbers),
+            data["title"],
+            data.get("body") or "",
+            f"{self.slug}[bot]",
+            labels=list(data.get("labels") or []),
+        )
+        repo.labels.update(issue.labels)
+        repo.issues[issue.number] = issue
+        return Reply.of_json(self._issue_json(repo, issue), 201)
+
+    def _get_issue(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        issue = repo.issues.get(int(number))
+        if issue is None:
+            return _error(404, "Not Found")
+        return _cached(request, self._issue_json(repo, issue))
+
+    def _edit_issue(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        issue = repo.issues.get(int(number))
+        if issue is None:
+            return _error(404, "Not Found")
+        data = request.json()
+        issue.body = data.get("body", issue.body)
+        issue.title = data.get("title", issue.title)
+        if data.get("state") in ("open", "closed"):
+            issue.state = data["state"]
+        return Reply.of_json(self._issue_json(repo, issue))
+
+    def _get_label(self, request: Recorded, full_name: str, name: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        if name not in repo.labels:
+            return _error(404, "Not Found")
+        return _cached(request, {"name": name, "color": "2da44e"})
+
+    def _create_label(self, request: Recorded, full_name: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        name = request.json()["name"]
+        if name in repo.labels:
+            return _error(422, "Validation Failed")
+        repo.labels.add(name)
+        return Reply.of_json({"name": name, "color": "2da44e"}, 201)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _page(self, request: Recorded, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
+        per_page = int(request.query.get("per_page", self.per_page_default))
+        page = int(request.query.get("page", "1"))
+        start = (page - 1) * per_page
+        headers: dict[str, str] = {}
+        if start + per_page < len(items):
+            query = {**request.query, "page": str(page + 1), "per_page": str(per_page)}
+            url = f"{self.base_url}{request.path}?{urlencode(query)}"
+            headers["Link"] = f'<{url}>; rel="next"'
+        return items[start : start + per_page], headers
+
+
+def _cached(request: Recorded, data: Any, headers: dict[str, str] | None = None) -> Reply:
+    """A 200 with an ETag, or a 304 when the client already holds this exact answer."""
+    body = json.dumps(data).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        return Reply(304, b"", {"ETag": etag, **(headers or {})})
+    return Reply(
+        200,
+        body,
+        {"Content-Type": "application/json; charset=utf-8", "ETag": etag, **(headers or {})},
+    )
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply.of_json(
+        {"message": message, "documentation_url": "https://docs.github.com/rest"},
+        status,
+        headers,
+    )
