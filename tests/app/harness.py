@@ -18,6 +18,7 @@ from fundbot.server import Running, running
 from fundbot.settings import Secret, Settings
 from tests.app.webhooks import SECRET, delivery_headers, example
 from tests.fakes.github import FakeGitHub, Repo
+from tests.fakes.openapi import problems
 from tests.fakes.registries import registry_settings, serve_npm, serve_pypi
 from tests.fakes.server import FakeServer
 
@@ -107,6 +108,19 @@ async def app_under_test(
     github = github or FakeGitHub()
     github.install(fake)
     settings = app_settings(fake, github, data_dir)
-    async with running(settings, workers=2, pacing=Pacing(write_gap=0, sleep=False)) as started:
-        async with TestClient(TestServer(started.app, host="127.0.0.1")) as client:
+    pacing = Pacing(write_gap=0, sleep=False)
+    async with running(settings, workers=2, pacing=pacing) as started:
+        server = TestServer(started.app, host="127.0.0.1")
+        async with TestClient(server) as client:
             yield AppUnderTest(fake, github, client, started)
+    assert_valid_requests(github)
+
+
+def assert_valid_requests(github: FakeGitHub) -> None:
+    """Every REST request fundbot sent fits GitHub's published REST description."""
+    found = [
+        problem
+        for method, path, query, body in github.bodies
+        for problem in problems(method, path, query, body)
+    ]
+    assert found == []
