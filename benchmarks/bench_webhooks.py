@@ -34,7 +34,9 @@ def payload() -> bytes:
     push["repository"]["default_branch"] = "main"
     push["installation"] = {"id": 1}
     push["deleted"] = False
-    push["commits"] = [{"id": "c", "added": [], "modified": ["package.json", ".github/fundbot.yml"], "removed": []}]
+    push["commits"] = [
+        {"id": "c", "added": [], "modified": ["package.json", ".github/fundbot.yml"], "removed": []}
+    ]
     return json.dumps(push).encode()
 
 
@@ -79,8 +81,16 @@ def main() -> int:
         script.write_text(LUA.format(body=body_path, signature=signature))
         port = free_port()
         server = subprocess.Popen(
-            ["taskset", "-c", "0", sys.executable, str(HERE / "webhook_server.py"), tmp,
-             str(port), SECRET],
+            [
+                "taskset",
+                "-c",
+                "0",
+                sys.executable,
+                str(HERE / "webhook_server.py"),
+                tmp,
+                str(port),
+                SECRET,
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -89,10 +99,22 @@ def main() -> int:
             assert server.stdout.readline().strip() == "ready"
             time.sleep(0.5)
             out = subprocess.run(
-                ["taskset", "-c", "1", "wrk", "-t1", f"-c{args.connections}",
-                 f"-d{args.seconds}s", "--latency", "-s", str(script),
-                 f"http://127.0.0.1:{port}"],
-                capture_output=True, text=True, check=True,
+                [
+                    "taskset",
+                    "-c",
+                    "1",
+                    "wrk",
+                    "-t1",
+                    f"-c{args.connections}",
+                    f"-d{args.seconds}s",
+                    "--latency",
+                    "-s",
+                    str(script),
+                    f"http://127.0.0.1:{port}",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
         finally:
             server.terminate()

@@ -25,8 +25,4 @@ async def main(data_dir: str, port: int, secret: str) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        import uvloop  # noqa: F401  (not used: we measure the default loop)
-    except ImportError:
-        pass
     asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3]))
