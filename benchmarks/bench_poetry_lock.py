@@ -67,7 +67,7 @@ def poetry_lock(count: int) -> str:
     for i, name in enumerate(names):
         version = f"{rng.randint(0, 30)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"
         dist = name.replace("-", "_").replace(".", "_")
-        wheels = rng.randint(8, len(PLATFORMS))
+        wheels = rng.randint(10, len(PLATFORMS))
         files = [
             f'    {{file = "{dist}-{version}-{tag}.whl", hash = "sha256:{_sha(name + tag)}"}},\n'
             for tag in PLATFORMS[:wheels]
