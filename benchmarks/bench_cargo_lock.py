@@ -45,13 +45,22 @@ def generate_lock(packages: int, seed: int = 4) -> str:
     return "".join(parts)
 
 
-def median_seconds(func: Callable[[], object], runs: int) -> float:
-    timings = []
+def timed(func: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
+
+
+def interleaved_medians(
+    first: Callable[[], object], second: Callable[[], object], runs: int
+) -> tuple[float, float]:
+    """Median seconds of each, measured alternately so machine load drifts hit both alike."""
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+        a.append(timed(first))
+        b.append(timed(second))
+    return statistics.median(a), statistics.median(b)
 
 
 def main() -> None:
@@ -63,8 +72,9 @@ def main() -> None:
     found = cargo.parse("Cargo.lock", text) or []
     # Warm up both, so neither pays for first-call costs.
     tomllib.loads(text)
-    base = median_seconds(lambda: tomllib.loads(text), args.runs)
-    ours = median_seconds(lambda: cargo.parse("Cargo.lock", text), args.runs)
+    base, ours = interleaved_medians(
+        lambda: tomllib.loads(text), lambda: cargo.parse("Cargo.lock", text), args.runs
+    )
     print(f"Cargo.lock: {args.packages} packages, {len(text) / 1e6:.2f} MB, {len(found)} deps")
     print(f"tomllib.loads  median of {args.runs}: {base * 1000:8.1f} ms")
     print(f"fundbot parse  median of {args.runs}: {ours * 1000:8.1f} ms")
