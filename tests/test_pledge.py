@@ -478,9 +478,9 @@ def test_skipped_dependencies_are_excluded_with_their_reason() -> None:
     assert plan.lines[0].repositories == ("o/b",)
 
 
-@pytest.mark.parametrize("ids", [["github:b"], ["github:b", "github:nobody"]])
+@pytest.mark.parametrize("ids", [["github:b"], ["github:b", "github:nobody"], ["GitHub:B"]])
 def test_excluded_recipients(ids: list[str]) -> None:
-    """Recipients excluded by people get nothing, are listed, and the others share the budget."""
+    """Recipients excluded by people (any case) get nothing, are listed; the others share."""
     plan = build_plan(
         weighted_usage({"a": 1, "b": 1}), solo("a", "b"), rules(), FIVE, excluded_recipients=ids
     )
@@ -489,10 +489,10 @@ def test_excluded_recipients(ids: list[str]) -> None:
 
 
 def test_funded_elsewhere_is_kept_and_flagged() -> None:
-    """A recipient paid elsewhere keeps its line and amount, flagged, and changes the hash."""
+    """A recipient paid elsewhere (any case) keeps its line and amount, flagged; the hash moves."""
     usage, funding = weighted_usage({"a": 1, "b": 1}), solo("a", "b")
     plain = build_plan(usage, funding, rules(), FIVE)
-    plan = build_plan(usage, funding, rules(), FIVE, funded_elsewhere={"github:a", "github:zz"})
+    plan = build_plan(usage, funding, rules(), FIVE, funded_elsewhere={"github:A", "github:zz"})
     assert [(ln.recipient, ln.amount, ln.funded_elsewhere) for ln in plan.lines] == [
         ("github:a", 5000, True),
         ("github:b", 5000, False),

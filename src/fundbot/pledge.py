@@ -92,8 +92,9 @@ def build_plan(
     excluded = _skipped_only(usage, weights)
     chosen, unfunded = _classify(weights, funding, config, owner, excluded)
     recipients = group_recipients(chosen, weights, config.platform_order)
+    by_people = {rid.casefold() for rid in excluded_recipients}
     for rid in sorted(recipients):
-        reason = _recipient_exclusion(rid, config, owner, excluded_recipients)
+        reason = _recipient_exclusion(rid, config, owner, by_people)
         if reason is not None:
             excluded[rid] = reason
             del recipients[rid]
@@ -109,7 +110,9 @@ def build_plan(
         excluded[rid] = f"beyond `max_recipients` ({config.max_recipients})"
     for rid in allocation.below_minimum:
         excluded[rid] = f"would get less than `min_amount` ({config.currency} {config.min_amount})"
-    paid_elsewhere = {rid for rid in funded_elsewhere if rid in recipients}
+    # People type ids by hand (`/fundbot …`): `github:SindreSorhus` is `github:sindresorhus`.
+    marked = {rid.casefold() for rid in funded_elsewhere}
+    paid_elsewhere = {rid for rid in recipients if rid.casefold() in marked}
     lines = sorted(
         (
             _line(recipients[rid], amount, weights, rid in paid_elsewhere)
@@ -225,7 +228,7 @@ def _repository_owner(repository: str) -> str | None:
 def _recipient_exclusion(
     rid: str, config: FundbotConfig, owner: str | None, by_people: Collection[str]
 ) -> str | None:
-    if rid in by_people:
+    if rid.casefold() in by_people:
         return EXCLUDED_BY_PERSON
     if owner and rid.casefold() == f"github:{owner.casefold()}":
         return f"owned by {owner}"
