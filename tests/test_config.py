@@ -14,6 +14,7 @@ import fundbot.config
 from fundbot.config import (
     FundbotConfig,
     default_config,
+    default_layer,
     effective_config,
     extends_target,
     load_yaml_config,
@@ -76,6 +77,16 @@ def test_default_yml_validates_and_holds_the_documented_defaults() -> None:
     assert len(PLATFORMS) == 14
     assert (config.include_forks, config.include_archived) == (False, False)
     assert config.plan_repository == ".github"
+
+
+def test_default_layer_is_a_fresh_copy() -> None:
+    """Changing the mapping default_layer() gave changes no later result."""
+    layer = default_layer()
+    layer["scope_weights"]["runtime"] = 9.0
+    layer["labels"].append("x")
+    assert default_layer()["scope_weights"]["runtime"] == 1.0
+    assert validate({}, "f") == default_config()
+    assert effective_config([]) == (default_config(), [])
 
 
 def test_default_config_is_built_on_first_use() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -89,19 +90,21 @@ def __getattr__(name: str) -> Any:
 
 
 @functools.cache
-def _default_text() -> str:
-    return (resources.files("fundbot") / "data" / "default.yml").read_text(encoding="utf-8")
+def _default_raw() -> dict[str, Any]:
+    # Shared: nothing here changes a layer in place (merging copies what it touches).
+    text = (resources.files("fundbot") / "data" / "default.yml").read_text(encoding="utf-8")
+    return load_yaml_config(text, "config/default.yml")
 
 
 def default_layer() -> dict[str, Any]:
     """config/default.yml as a raw mapping (a fresh copy each time: callers may change it)."""
-    return load_yaml_config(_default_text(), "config/default.yml")
+    return copy.deepcopy(_default_raw())
 
 
 @functools.cache
 def default_config() -> FundbotConfig:
     """The settings when no file says otherwise."""
-    raw = default_layer()
+    raw = _default_raw()
     problems = check(raw, "config/default.yml")
     missing = [k for k in SETTINGS_KEYS if k not in raw]
     if problems or missing:  # a packaging mistake, not a user's: fail loudly
@@ -207,7 +210,7 @@ def validate(raw: Mapping[str, Any], file: str) -> FundbotConfig:
     problems = check(raw, file)
     if problems:
         raise ConfigError(problems)
-    return _build(merge_layers(default_layer(), raw))
+    return _build(merge_layers(_default_raw(), raw))
 
 
 def extends_target(raw: Mapping[str, Any], file: str) -> tuple[str | None, str, str] | None:
@@ -228,7 +231,7 @@ def effective_config(
     layers: Sequence[tuple[str, Mapping[str, Any]]],
 ) -> tuple[FundbotConfig, list[ConfigProblem]]:
     """Defaults under every valid layer (farthest first); an invalid layer is skipped whole."""
-    merged = default_layer()
+    merged = _default_raw()
     problems: list[ConfigProblem] = []
     for file, raw in layers:
         found = check(raw, file)
