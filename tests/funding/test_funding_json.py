@@ -212,6 +212,8 @@ def test_valid_manifest() -> None:
         ),
         ({"funding__plans__0__status": "inactive"}, "", 0),
         ({"funding__plans__0__channels": ["gh", "nope"]}, "unknown channel nope", 1),
+        ({"funding__plans__0__channels": [{"guid": "gh"}]}, "unknown channel {'guid': 'gh'}", 0),
+        ({"funding__channels__0__guid": "GH"}, "`funding.channels[0].guid`: lower-case", 1),
         ({"funding__history": [{"year": "2024"}]}, "`funding.history[0].year`: expected a year", 1),
         ({"funding__history": [{"year": 2024}]}, "`funding.history[0].currency`: expected", 1),
     ],
