@@ -573,6 +573,9 @@ def test_fingerprint() -> None:
     changed = [
         build_plan(usage, funding, rules(budget=1), FIVE),
         build_plan(usage, funding, rules(max_share=0.5), FIVE),
+        build_plan(usage, funding, rules(min_amount=1), FIVE),
+        build_plan(usage, funding, rules(transitive_weight=0.3), FIVE),
+        build_plan(usage, funding, rules(exclude=("npm:zzz",)), FIVE),
         build_plan({"o/a": usage["o/a"]}, funding, rules(), FIVE),
         build_plan(
             usage, {**funding, ("npm", "b"): fund("b", channel("github", "a"))}, rules(), FIVE

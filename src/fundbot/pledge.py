@@ -41,6 +41,8 @@ __all__ = [
 
 CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
 EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
+# The settings (besides scope weights and exclusions) that change a plan's lines.
+_RULES = ("transitive_weight", "min_amount", "max_share", "max_recipients", "platform_order")
 
 
 def package_id(ecosystem: str, name: str) -> str:
@@ -294,15 +296,8 @@ def _fingerprint(
         "budget": budget,
         "currency": config.currency,
         "developers": [developers.count, developers.source],
-        "rules": {
-            "scope_weights": sorted(config.scope_weights.items()),
-            "transitive_weight": config.transitive_weight,
-            "min_amount": config.min_amount,
-            "max_share": config.max_share,
-            "max_recipients": config.max_recipients,
-            "platform_order": list(config.platform_order),
-            "exclude": sorted(config.exclude),
-        },
+        "rules": [sorted(config.scope_weights.items()), sorted(config.exclude)]
+        + [getattr(config, key) for key in _RULES],
         "weights": {pkg: {r: round(w, 9) for r, w in per.items()} for pkg, per in weights.items()},
         "channels": {pkg: [recipient_id(c), c.platform, c.url] for pkg, c in chosen.items()},
         "excluded": sorted(excluded.items()),
