@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fundbot.config
 from fundbot.config import (
@@ -488,3 +490,28 @@ def test_effective_config_skips_an_invalid_layer() -> None:
 def test_effective_config_of_nothing_is_the_defaults() -> None:
     """No files at all: the defaults, no problems."""
     assert effective_config([]) == (default_config(), [])
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.dates(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+KEYS = st.sampled_from([f.name for f in fields(FundbotConfig)] + ["_extends"]) | st.text(max_size=8)
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(raw=st.dictionaries(KEYS, VALUES, max_size=6))
+def test_any_mapping_validates_or_says_why(raw: dict[str, Any]) -> None:
+    """Whatever a file holds, validation returns settings or ConfigProblems, nothing else."""
+    try:
+        config = validate(raw, "f.yml")
+    except ConfigError as exc:
+        assert exc.problems
+        assert all(p.file == "f.yml" and "\n" not in str(p) for p in exc.problems)
+        effective, problems = effective_config([("f.yml", raw)])
+        assert (effective, problems) == (default_config(), list(exc.problems))
+    else:
+        assert effective_config([("f.yml", raw)]) == (config, [])
