@@ -322,13 +322,13 @@ def test_allocation_rules(
             {"a": 10, "b": 1},
             {"budget": 1000, "min_amount": 100},
             [Exclusion("github:b", "would get less than `min_amount` (USD 100)")],
-            "1 recipients would get less than `min_amount`",
+            "1 recipient would get less than `min_amount`",
         ),
         (
             {"a": 3, "b": 2, "c": 1},
             {"budget": 500, "max_recipients": 2},
             [Exclusion("github:c", "beyond `max_recipients` (2)")],
-            "`max_recipients` is 2: 1 lighter recipients left out",
+            "`max_recipients` is 2: 1 lighter recipient left out",
         ),
         (
             {"a": 5, "b": 1},

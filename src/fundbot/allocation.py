@@ -107,15 +107,16 @@ def allocate(
     if max_recipients is not None and len(ranked) > max_recipients:
         ranked, beyond = ranked[:max_recipients], tuple(ranked[max_recipients:])
         notes.append(
-            f"`max_recipients` is {max_recipients}: {len(beyond)} lighter recipients left out"
+            f"`max_recipients` is {max_recipients}: {_count(len(beyond), 'lighter recipient')}"
+            " left out"
         )
     fill = _WaterFill([exact(weights[r]) for r in ranked], budget, exact(max_share))
     kept = fill.largest_feasible(min_amount)
     below = tuple(ranked[kept:])
     if below:
         notes.append(
-            f"{len(below)} recipients would get less than `min_amount` ({currency} {min_amount})"
-            " and were left out; their share went to the others"
+            f"{_count(len(below), 'recipient')} would get less than `min_amount`"
+            f" ({currency} {min_amount}) and were left out; their share went to the others"
         )
     if fill.lightest(kept) < min_amount:
         notes.append(
@@ -124,12 +125,16 @@ def allocate(
         )
     elif fill.cap_raised(kept):
         notes.append(
-            f"only {kept} recipient{'s' if kept > 1 else ''}: no one can stay within"
+            f"only {_count(kept, 'recipient')}: no one can stay within"
             f" `max_share` ({max_share:g} of the budget), so the cap rises to an equal split"
         )
     shares = dict(zip(ranked[:kept], fill.shares(kept), strict=True))
     amounts = largest_remainder(budget, shares)
     return Allocation(amounts=amounts, below_minimum=below, beyond_limit=beyond, notes=tuple(notes))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def attribute(amount: int, weights: Mapping[str, float]) -> dict[str, int]:
