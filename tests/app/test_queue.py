@@ -125,7 +125,7 @@ async def test_worker_pool_runs_jobs_and_records_outcomes(queue: SqliteQueue) ->
     await queue.enqueue([scan("o/a"), scan("o/bad"), scan("o/c")])
     pool.start()
     for _ in range(200):
-        if len(seen) == 3:
+        if len(seen) == 3 and pool.running == 0:
             break
         await asyncio.sleep(0.01)
     await pool.stop()
