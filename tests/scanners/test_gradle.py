@@ -267,3 +267,16 @@ def test_broken_catalog_is_a_manifest_error(text: str) -> None:
 def test_hostile_scripts_end_quietly(text: str) -> None:
     """Unbalanced braces, unterminated strings and comments give a list, not a hang."""
     assert isinstance(maven.parse("build.gradle", text), list)
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        'implementation(\n        "g:a:1"\n    )',
+        "implementation group: 'g',\n        name: 'a',\n        version: '1'",
+        'implementation(\n        group = "g",\n        name = "a",\n        version = "1",\n    )',
+    ],
+)
+def test_declaration_over_several_lines(declaration: str) -> None:
+    """A declaration continued after `(` or `,` is read as one."""
+    assert _deps(declaration) == [("g:a", "1", "runtime", None)]

@@ -102,6 +102,7 @@ _NOT_CONFIGURATIONS: Final = frozenset(
     }
 )
 _MAX_DEPTH: Final = 256
+_MAX_JOINS: Final = 8
 _BRACE: Final = re.compile(r"[{}]")
 _NOT_NEWLINE: Final = re.compile(r"[^\n]")
 
@@ -133,7 +134,7 @@ _TOP: Final = _Block()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:
-    clean, masked = _lines(text)
+    clean, masked = _joined(*_lines(text))
     variables = _variables(clean)
     found: list[Dependency] = []
     stack: list[_Block] = []
@@ -182,6 +183,24 @@ def _lines(text: str) -> tuple[list[str], list[str]]:
     clean.append(text[last:])
     masked.append(text[last:])
     return "".join(clean).split("\n"), "".join(masked).split("\n")
+
+
+def _joined(clean: list[str], masked: list[str]) -> tuple[list[str], list[str]]:
+    """A declaration continued on the next lines (after `(` or `,`) becomes one line."""
+    out_clean: list[str] = []
+    out_masked: list[str] = []
+    joins = 0
+    for line, mask in zip(clean, masked, strict=True):
+        if joins:
+            out_clean[-1] += " " + line
+            out_masked[-1] += " " + mask
+        else:
+            out_clean.append(line)
+            out_masked.append(mask)
+        # Bounded, so one odd line cannot glue the whole file together.
+        continued = mask.rstrip().endswith(("(", ",")) and joins < _MAX_JOINS
+        joins = joins + 1 if continued else 0
+    return out_clean, out_masked
 
 
 def _variables(lines: list[str]) -> dict[str, str]:
