@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from fundbot.errors import SettingsError
 from fundbot.funding.cache import FundingCache
 from fundbot.funding.http import HttpClient
+from fundbot.funding.resolver import new_session
 from fundbot.github.client import Pacing
 from fundbot.github.factory import GitHubFactory
 from fundbot.jobs.handlers import AppContext, Handlers
@@ -67,7 +67,7 @@ async def running(
     await store.open()
     await queue.start()
     metrics = Metrics()
-    async with aiohttp.ClientSession() as session:
+    async with new_session(settings) as session:
         cache = FundingCache(settings)
         ctx = AppContext(
             settings=settings,

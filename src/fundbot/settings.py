@@ -80,6 +80,8 @@ class Settings:
     nuget_url: str = DEFAULT_REGISTRY_URLS["nuget_url"]
     go_proxy_url: str = DEFAULT_REGISTRY_URLS["go_proxy_url"]
     hex_url: str = DEFAULT_REGISTRY_URLS["hex_url"]
+    # Where `?go-get=1` lookups of vanity Go module paths go; `{path}` is the module path.
+    go_get_url: str = "https://{path}?go-get=1"
     # Per-host concurrency for outgoing lookups.
     http_concurrency: int = 16
     http_timeout: float = 30.0
@@ -146,6 +148,7 @@ class Settings:
             "WEBHOOK_PROXY_URL": "webhook_proxy_url",
             "GITHUB_CLIENT_ID": "github_client_id",
             "FUNDBOT_USER_AGENT": "user_agent",
+            "FUNDBOT_GO_GET_URL": "go_get_url",
         }
         for var, attr in plain.items():
             if env.get(var):

@@ -38,6 +38,7 @@ def registry_settings(fake: FakeServer, data_dir: Path, **overrides: Any) -> Set
         **urls,
         ghe_host=f"127.0.0.1:{fake.port}",
         ghe_protocol="http",
+        go_get_url=fake.url + GO_GET_PREFIX + "/{path}?go-get=1",
         retry_sleep=False,
         data_dir=data_dir,
         **overrides,

@@ -13,7 +13,6 @@ from fundbot.funding.urls import normalize_url, repository_from_url
 from fundbot.settings import Settings
 
 # The vanity host is the module path itself, so tests point this template elsewhere.
-GO_GET_URL = "https://{path}?go-get=1"
 DIRECT_HOSTS = ("github.com/", "bitbucket.org/")
 _PATH = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?(?:/[A-Za-z0-9_.~+-]+)*$")
 # gopkg.in/yaml.v3 → go-yaml/yaml; gopkg.in/user/pkg.v1 → user/pkg.
@@ -26,9 +25,12 @@ class GoSource(RegistrySource):
     NAME = "go"
     ECOSYSTEMS = frozenset({"go"})
 
-    def __init__(self, http: HttpClient, settings: Settings, *, go_get_url: str = GO_GET_URL):
+    def __init__(
+        self, http: HttpClient, settings: Settings, *, go_get_url: str | None = None
+    ) -> None:
         super().__init__(http, settings)
-        self.go_get_url = go_get_url
+        # Vanity hosts are the module paths themselves; tests and mirrors redirect them.
+        self.go_get_url = go_get_url or settings.go_get_url
 
     async def find(self, query: PackageQuery) -> Finding:
         path = query.name.strip()
