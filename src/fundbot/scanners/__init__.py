@@ -159,7 +159,9 @@ def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
             continue
         manifest_path = posixpath.join(posixpath.dirname(lock_path), manifest_name)
         declared = deps_by_file.get(manifest_path)
-        if declared is None:
+        # A manifest that declares nothing (a virtual workspace root) says nothing about
+        # directness: the lockfile keeps what it knows.
+        if not declared:
             continue
         scopes: dict[str, Dependency] = {}
         for dep in declared:
