@@ -18,7 +18,8 @@ from fundbot.funding.http import HttpClient
 from fundbot.funding.resolver import new_session
 from fundbot.github.client import Pacing
 from fundbot.github.factory import GitHubFactory
-from fundbot.jobs.handlers import AppContext, Handlers
+from fundbot.jobs.context import AppContext
+from fundbot.jobs.handlers import Handlers
 from fundbot.jobs.model import Job
 from fundbot.jobs.sqlite_queue import SqliteQueue
 from fundbot.jobs.worker import WorkerPool

@@ -10,43 +10,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 from gidgethub import BadRequest
 
 from fundbot.config import FundbotConfig, default_config
 from fundbot.errors import ConfigProblem
-from fundbot.funding.base import PackageQuery
-from fundbot.funding.cache import FundingCache
-from fundbot.funding.http import HttpClient
-from fundbot.funding.resolver import Resolver
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import (
     CONFIG_PATH,
     ORG_REPOSITORY,
     repository_config,
 )
-from fundbot.github.factory import GitHubFactory
-from fundbot.github.publish import publish_issue
 from fundbot.github.reading import (
     RepoInfo,
-    commit_authors,
     get_repository,
     list_repositories,
 )
 from fundbot.github.reading_cache import CachedReader
 from fundbot.github.scan import info_config_text, scan_repository
+from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
-from fundbot.jobs.sqlite_queue import SqliteQueue
+from fundbot.jobs.planning import Planner
+from fundbot.jobs.publishing import Publisher
 from fundbot.jobs.worker import JobHandler
-from fundbot.model import Dependency, DeveloperCount, Plan, ScanError
-from fundbot.pledge import build_plan, resolve_developers
-from fundbot.render.context import IssueContext
-from fundbot.render.data_block import marker
-from fundbot.render.issue import issue_title, render_plan_issue, render_repository_issue
-from fundbot.settings import Settings
-from fundbot.store import IssueRef, Store, StoredScan
+from fundbot.store import StoredScan
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +43,11 @@ ESTIMATE_MAX_AGE = 24 * 3600.0
 ESTIMATE_DAYS = 90
 
 
-@dataclass
-class AppContext:
-    """The long-lived services every job shares; built once by `fundbot serve`."""
-
-    settings: Settings
-    github: GitHubFactory
-    store: Store
-    queue: SqliteQueue
-    http: HttpClient
-    funding_cache: FundingCache
-
-
 class Handlers:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.planner = Planner(ctx)
+        self.publisher = Publisher(ctx)
 
     def table(self) -> dict[str, JobHandler]:
         return {
@@ -110,10 +88,12 @@ class Handlers:
         await self.ctx.store.forget_repositories(
             job.installation_id, [n for n in stale if n not in known]
         )
-        plan = await self._plan(gh, job.installation_id, owner, org_config, recount=True)
+        plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=True)
         for repo, config, problems in results:
-            await self._publish_repository(gh, job.installation_id, repo, plan, config, problems)
-        await self._publish_plan(gh, job.installation_id, owner, plan, org_config)
+            await self.publisher.repository_issue(
+                gh, job.installation_id, repo, plan, config, problems
+            )
+        await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
         await self.ctx.store.mark_scanned(job.installation_id)
 
     async def scan_repository(self, job: Job) -> None:
@@ -131,8 +111,8 @@ class Handlers:
         read = CachedReader(gh)
         org_config, _ = await self._org_config(job.installation_id, owner, read)
         _, config, problems = await self._scan(gh, job.installation_id, repo, org_config, read)
-        plan = await self._plan(gh, job.installation_id, owner, org_config, recount=False)
-        await self._publish_repository(gh, job.installation_id, repo, plan, config, problems)
+        plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=False)
+        await self.publisher.repository_issue(gh, job.installation_id, repo, plan, config, problems)
         plan_repo = f"{owner}/{org_config.plan_repository}"
         await self.ctx.queue.enqueue([Job("publish_plan", job.installation_id, plan_repo)])
 
@@ -140,8 +120,8 @@ class Handlers:
         gh = await self.ctx.github.for_installation(job.installation_id)
         owner = (job.repository or "").partition("/")[0]
         org_config, _ = await self._org_config(job.installation_id, owner, CachedReader(gh))
-        plan = await self._plan(gh, job.installation_id, owner, org_config, recount=False)
-        await self._publish_plan(gh, job.installation_id, owner, plan, org_config)
+        plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=False)
+        await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
 
     async def forget_installation(self, job: Job) -> None:
         await self.ctx.store.forget_installation(job.installation_id)
@@ -203,180 +183,6 @@ class Handlers:
             read.seed(org_repo, CONFIG_PATH, info_config_text(stored))
         text = await read(org_repo, CONFIG_PATH)
         return await repository_config(read, org_repo, repo_text=text)
-
-    async def _plan(
-        self,
-        gh: GitHubClient,
-        installation_id: int,
-        owner: str,
-        config: FundbotConfig,
-        *,
-        recount: bool,
-    ) -> Plan:
-        scans = [s for s in await self.ctx.store.scans(installation_id) if s.skipped is None]
-        usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
-        errors = [
-            ScanError(f"{s.full_name}: {e.manifest}", e.error) for s in scans for e in s.errors
-        ]
-        developers = await self._developers(gh, installation_id, config, scans, recount)
-        auth = self.ctx.github.auth
-        token = (await auth.token(installation_id)).reveal() if auth else None
-        resolver = Resolver(
-            self.ctx.settings, self.ctx.http, self.ctx.funding_cache, github_token=token
-        )
-        deps = {(d.ecosystem, d.name): d for s in scans for d in s.dependencies}
-        funding = await resolver.resolve(
-            PackageQuery(d.ecosystem, d.name, d.version)
-            for d in deps.values()
-            if d.skip_reason is None
-        )
-        self.ctx.funding_cache.flush()
-        return build_plan(usage, funding, config, developers, owner=owner, errors=errors)
-
-    async def _developers(
-        self,
-        gh: GitHubClient,
-        installation_id: int,
-        config: FundbotConfig,
-        scans: Sequence[StoredScan],
-        recount: bool,
-    ) -> DeveloperCount:
-        if config.developers is not None:
-            return resolve_developers(config, None, "")
-        stored = await self.ctx.store.developers(installation_id)
-        fresh = stored is not None and time.time() - stored[2] < ESTIMATE_MAX_AGE
-        if stored is not None and (fresh or not recount):
-            return resolve_developers(config, stored[0], stored[1])
-        authors: set[str] = set()
-        for scan in scans:
-            authors |= await commit_authors(gh, scan.full_name, ESTIMATE_DAYS)
-        method = (
-            f"distinct human commit authors in the last {ESTIMATE_DAYS} days across "
-            f"{len(scans)} repositories"
-        )
-        await self.ctx.store.set_developers(installation_id, max(1, len(authors)), method)
-        return resolve_developers(config, max(1, len(authors)), method)
-
-    async def _publish_repository(
-        self,
-        gh: GitHubClient,
-        installation_id: int,
-        repo: RepoInfo,
-        plan: Plan,
-        config: FundbotConfig,
-        problems: Sequence[ConfigProblem],
-    ) -> None:
-        scan = await self.ctx.store.scan(installation_id, repo.full_name)
-        if scan is None or scan.skipped is not None or not repo.has_issues:
-            return
-        if not config.repository_issues:
-            return
-        reached = sum(repo.full_name in line.repositories for line in plan.lines)
-        if reached < config.min_fundable and not problems:
-            return
-        owner = repo.owner
-        ctx = IssueContext(
-            owner=owner,
-            repository=repo.full_name,
-            plan_issue_url=None,
-            config_problems=tuple(problems),
-            frequency=config.sponsors_frequency,
-        )
-        body = render_repository_issue(plan, ctx)
-        await self._write(
-            gh,
-            installation_id,
-            repo.full_name,
-            "repository",
-            repo.full_name,
-            config.issue_title,
-            body,
-            config.labels,
-        )
-
-    async def _publish_plan(
-        self,
-        gh: GitHubClient,
-        installation_id: int,
-        owner: str,
-        plan: Plan,
-        config: FundbotConfig,
-    ) -> None:
-        scans = await self.ctx.store.scans(installation_id)
-        plan_repo = f"{owner}/{config.plan_repository}"
-        target = next((s for s in scans if s.full_name.lower() == plan_repo.lower()), None)
-        if target is None or not target.info.get("has_issues", True):
-            log.info("no plan repository", extra={"repository": plan_repo})
-            return
-        skipped = [(s.full_name, s.skipped) for s in scans if s.skipped]
-        skipped += [
-            (s.full_name, "issues disabled") for s in scans if not s.info.get("has_issues", True)
-        ]
-        ctx = IssueContext(
-            owner=owner,
-            repository=None,
-            plan_issue_url=None,
-            skipped_repositories=tuple((n, str(r)) for n, r in skipped),
-            frequency=config.sponsors_frequency,
-        )
-        body = render_plan_issue(plan, ctx)
-        await self._write(
-            gh,
-            installation_id,
-            target.full_name,
-            "plan",
-            owner,
-            config.plan_issue_title,
-            body,
-            config.labels,
-        )
-
-    async def _write(
-        self,
-        gh: GitHubClient,
-        installation_id: int,
-        repository: str,
-        kind: str,
-        scope: str,
-        title: str,
-        body: str,
-        labels: Sequence[str],
-    ) -> None:
-        mark = marker(kind, scope)  # type: ignore[arg-type]
-        remembered = await self.ctx.store.issue(repository, mark)
-        creator = await self._bot_login()
-        published = await publish_issue(
-            gh,
-            repository,
-            marker=mark,
-            title=title or issue_title(kind, scope),  # type: ignore[arg-type]
-            body=body,
-            labels=labels,
-            creator=creator,
-            remembered=remembered.number if remembered else None,
-            remembered_hash=remembered.body_hash if remembered else None,
-        )
-        if published.number is not None:
-            await self.ctx.store.save_issue(
-                installation_id, repository, mark, IssueRef(published.number, published.body_hash)
-            )
-        log.info(
-            "issue %s",
-            published.outcome,
-            extra={"repository": repository, "number": published.number},
-        )
-
-    async def _bot_login(self) -> str | None:
-        login = await self.ctx.store.get_meta("bot_login")
-        if login is not None:
-            return login or None
-        auth = self.ctx.github.auth
-        if auth is None:
-            return None
-        app = await self.ctx.github.app_client().getitem("/app", jwt=auth.app_jwt())
-        login = f"{app['slug']}[bot]"
-        await self.ctx.store.set_meta("bot_login", login)
-        return login
 
 
 def _info(repo: RepoInfo) -> dict[str, object]:

@@ -1,0 +1,24 @@
+"""The long-lived services every job shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fundbot.funding.cache import FundingCache
+from fundbot.funding.http import HttpClient
+from fundbot.github.factory import GitHubFactory
+from fundbot.jobs.sqlite_queue import SqliteQueue
+from fundbot.settings import Settings
+from fundbot.store import Store
+
+
+@dataclass
+class AppContext:
+    """The long-lived services every job shares; built once by `fundbot serve`."""
+
+    settings: Settings
+    github: GitHubFactory
+    store: Store
+    queue: SqliteQueue
+    http: HttpClient
+    funding_cache: FundingCache

@@ -1,0 +1,88 @@
+"""The organisation plan from stored scans: developers, funding, the pledge rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+
+from fundbot.config import FundbotConfig
+from fundbot.funding.base import PackageQuery
+from fundbot.funding.resolver import Resolver
+from fundbot.github.client import GitHubClient
+from fundbot.github.reading import commit_authors
+from fundbot.jobs.context import AppContext
+from fundbot.model import Dependency, DeveloperCount, Plan, ScanError
+from fundbot.pledge import build_plan, resolve_developers
+from fundbot.store import StoredScan
+
+ESTIMATE_MAX_AGE = 24 * 3600.0
+ESTIMATE_DAYS = 90
+
+
+class Planner:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def plan(
+        self,
+        gh: GitHubClient,
+        installation_id: int,
+        owner: str,
+        config: FundbotConfig,
+        *,
+        recount: bool,
+        excluded_recipients: Collection[str] = (),
+        funded_elsewhere: Collection[str] = (),
+    ) -> Plan:
+        scans = [s for s in await self.ctx.store.scans(installation_id) if s.skipped is None]
+        usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
+        errors = [
+            ScanError(f"{s.full_name}: {e.manifest}", e.error) for s in scans for e in s.errors
+        ]
+        developers = await self.developers(gh, installation_id, config, scans, recount)
+        auth = self.ctx.github.auth
+        token = (await auth.token(installation_id)).reveal() if auth else None
+        resolver = Resolver(
+            self.ctx.settings, self.ctx.http, self.ctx.funding_cache, github_token=token
+        )
+        deps = {(d.ecosystem, d.name): d for s in scans for d in s.dependencies}
+        funding = await resolver.resolve(
+            PackageQuery(d.ecosystem, d.name, d.version)
+            for d in deps.values()
+            if d.skip_reason is None
+        )
+        self.ctx.funding_cache.flush()
+        return build_plan(
+            usage,
+            funding,
+            config,
+            developers,
+            owner=owner,
+            errors=errors,
+            excluded_recipients=excluded_recipients,
+            funded_elsewhere=funded_elsewhere,
+        )
+
+    async def developers(
+        self,
+        gh: GitHubClient,
+        installation_id: int,
+        config: FundbotConfig,
+        scans: Sequence[StoredScan],
+        recount: bool,
+    ) -> DeveloperCount:
+        if config.developers is not None:
+            return resolve_developers(config, None, "")
+        stored = await self.ctx.store.developers(installation_id)
+        fresh = stored is not None and time.time() - stored[2] < ESTIMATE_MAX_AGE
+        if stored is not None and (fresh or not recount):
+            return resolve_developers(config, stored[0], stored[1])
+        authors: set[str] = set()
+        for scan in scans:
+            authors |= await commit_authors(gh, scan.full_name, ESTIMATE_DAYS)
+        method = (
+            f"distinct human commit authors in the last {ESTIMATE_DAYS} days across "
+            f"{len(scans)} repositories"
+        )
+        await self.ctx.store.set_developers(installation_id, max(1, len(authors)), method)
+        return resolve_developers(config, max(1, len(authors)), method)
