@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +17,11 @@ SHOWN_PACKAGES = 3
 def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> str:
     head = ", ".join(items[:shown])
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+def recipient_label(handle: str | None, url: str) -> str:
+    """`hynek`, or the site's name when the platform has no handle (a custom link)."""
+    return handle or urlsplit(url).netloc.removeprefix("www.") or url
 
 
 def print_table(
@@ -48,18 +54,25 @@ def print_table(
             f"{len(plan.unfunded)} without funding."
         )
     )
-    table = Table(show_lines=False)
-    for column in ("recipient", "platform", "per year", "per month", "packages"):
-        table.add_column(column, overflow="fold")
+    table = Table(show_lines=False, title="The plan", title_justify="left")
+    table.add_column("recipient", overflow="fold", ratio=3)
+    table.add_column("platform", overflow="fold", ratio=2)
+    table.add_column("per year", justify="right", no_wrap=True)
+    table.add_column("per month", justify="right", no_wrap=True)
+    table.add_column("packages", overflow="fold", ratio=3)
     for line in plan.lines:
         table.add_row(
-            Text(line.url),
+            Text(recipient_label(line.handle, line.url)),
             Text(line.platform),
             Text(f"${line.amount:,}"),
             Text(f"${line.amount / 12:,.0f}"),
             Text(_more(line.packages) + (" (funded elsewhere)" if line.funded_elsewhere else "")),
         )
     console.print(table)
+    if plan.lines:
+        console.print(Text("Where to pay:"))
+    for line in plan.lines:
+        console.print(Text(f"  {recipient_label(line.handle, line.url)}: {line.url}"))
     for note in plan.notes:
         console.print(Text(f"note: {note}"))
     if plan.unfunded:
