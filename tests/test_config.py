@@ -23,8 +23,8 @@ from fundbot.config import (
     merge_layers,
     validate,
 )
-from fundbot.config_schema import PLATFORMS
 from fundbot.errors import ConfigError, ConfigProblem
+from fundbot.model import PLATFORMS
 
 CONFIG_FIXTURES = Path(__file__).parent / "fixtures" / "config"
 DEFAULT_YML = Path(fundbot.config.__file__).parent / "data" / "default.yml"

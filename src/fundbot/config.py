@@ -20,7 +20,6 @@ except ImportError:  # pragma: no cover - pyyaml built without libyaml
 from fundbot.config_schema import (
     EXTENDS_KEY,
     EXTENDS_RE,
-    PLATFORMS,
     SETTINGS_KEYS,
     TOP_LEVEL,
     check,
@@ -29,6 +28,7 @@ from fundbot.config_schema import (
     key_name,
 )
 from fundbot.errors import ConfigError, ConfigProblem
+from fundbot.model import PLATFORMS
 
 __all__ = [
     "DEFAULT_CONFIG",

@@ -10,25 +10,8 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
 from fundbot.errors import ConfigProblem
-from fundbot.model import SCOPES
+from fundbot.model import PLATFORMS, SCOPES
 
-# The funding platforms fundbot knows, in the default order of preference.
-PLATFORMS: Final[tuple[str, ...]] = (
-    "github",
-    "open_collective",
-    "thanks_dev",
-    "polar",
-    "liberapay",
-    "ko_fi",
-    "patreon",
-    "buy_me_a_coffee",
-    "tidelift",
-    "issuehunt",
-    "lfx_crowdfunding",
-    "community_bridge",
-    "funding_json",
-    "custom",
-)
 SPONSORS_FREQUENCIES: Final = ("monthly", "one-time")
 EXTENDS_KEY: Final = "_extends"
 TOP_LEVEL: Final = "(top level)"

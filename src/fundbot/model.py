@@ -78,12 +78,31 @@ class ScanResult:
 # ---------------------------------------------------------------------------------------
 # Funding
 
+# The funding platforms fundbot knows, in the default order of preference; a link on any
+# other platform is "custom".
+PLATFORMS: Final[tuple[str, ...]] = (
+    "github",
+    "open_collective",
+    "thanks_dev",
+    "polar",
+    "liberapay",
+    "ko_fi",
+    "patreon",
+    "buy_me_a_coffee",
+    "tidelift",
+    "issuehunt",
+    "lfx_crowdfunding",
+    "community_bridge",
+    "funding_json",
+    "custom",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class FundingChannel:
     """One place where a project accepts money, and where fundbot learnt of it."""
 
-    platform: str  # see fundbot.funding.platforms.PLATFORMS; unknown ones become "custom"
+    platform: str  # one of PLATFORMS; an unknown platform becomes "custom"
     url: str  # normalised: https, no tracking parameters, no trailing slash
     handle: str | None  # the account on the platform (`sindresorhus`), when there is one
     found_via: str  # e.g. "npm:funding", "pypi:project_urls", "github:fundingLinks"

@@ -12,24 +12,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from fundbot.funding.urls import normalize_url
+from fundbot.model import PLATFORMS as PLATFORMS  # re-exported: the table follows it
 from fundbot.model import FundingChannel
 
-PLATFORMS: Final[tuple[str, ...]] = (
-    "github",
-    "open_collective",
-    "thanks_dev",
-    "polar",
-    "liberapay",
-    "ko_fi",
-    "patreon",
-    "buy_me_a_coffee",
-    "tidelift",
-    "issuehunt",
-    "lfx_crowdfunding",
-    "community_bridge",
-    "funding_json",
-    "custom",
-)
 CUSTOM: Final = "custom"
 
 
