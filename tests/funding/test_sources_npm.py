@@ -16,6 +16,12 @@ from tests.fakes.server import FakeServer
 from tests.funding.conftest import lookup_one
 
 VIA = "npm:funding"
+BUTTON_VIA = "npm:funding (sponsor button)"
+
+
+def button(repository: str) -> FundingChannel:
+    """A sponsor-button link as a registry source keeps it until the GitHub stage runs."""
+    return FundingChannel("custom", f"https://github.com/{repository}?sponsor=1", None, BUTTON_VIA)
 
 
 @pytest.mark.parametrize(
@@ -46,8 +52,12 @@ VIA = "npm:funding"
                 ),
             ),
         ),
-        # `?sponsor=1` is the repository's sponsor button: resolved through the repository.
-        ("chalk", Finding(repository="https://github.com/chalk/chalk")),
+        # `?sponsor=1` is the repository's sponsor button: kept as a link until the GitHub
+        # stage resolves it through the repository.
+        (
+            "chalk",
+            Finding(repository="https://github.com/chalk/chalk", channels=(button("chalk/chalk"),)),
+        ),
         ("debug", Finding(repository="https://github.com/debug-js/debug")),
         ("axios", Finding(repository="https://github.com/axios/axios")),
     ],
@@ -140,18 +150,30 @@ async def test_invalid_funding_entries_dropped(
     [
         (
             {"funding": "https://github.com/o/r?sponsor=1"},
-            Finding(repository="https://github.com/o/r"),
+            Finding(repository="https://github.com/o/r", channels=(button("o/r"),)),
         ),
         (
-            {"funding": "https://github.com/o/r?sponsor=1", "repository": "o/r"},
-            Finding(repository="https://github.com/o/r"),
+            {"funding": "https://github.com/O/R?sponsor=1", "repository": "o/r"},
+            Finding(repository="https://github.com/o/r", channels=(button("o/r"),)),
         ),
         (
             {"funding": "https://github.com/other/x?sponsor=1", "repository": "o/r"},
+            Finding(repository="https://github.com/o/r", channels=(button("other/x"),)),
+        ),
+        (
+            {
+                "funding": [
+                    "https://github.com/o/r?sponsor=1",
+                    {"type": "github", "url": "https://github.com/sponsors/me"},
+                    "https://github.com/o/r?sponsor",
+                ],
+                "repository": "gitlab:o/r",
+            },
             Finding(
-                repository="https://github.com/o/r",
+                repository="https://gitlab.com/o/r",
                 channels=(
-                    FundingChannel("custom", "https://github.com/other/x?sponsor=1", None, VIA),
+                    FundingChannel("github", "https://github.com/sponsors/me", "me", VIA),
+                    button("o/r"),
                 ),
             ),
         ),
@@ -160,7 +182,7 @@ async def test_invalid_funding_entries_dropped(
 async def test_sponsor_buttons(
     fake: FakeServer, http: HttpClient, settings: Settings, document: Any, expected: Finding
 ) -> None:
-    """A repository's sponsor button is resolved through that repository: it names the
-    repository when none is given, and stays a link when it is another repository's."""
+    """A sponsor button names the repository when none is given and is kept, once, as a
+    custom link marked as a button (the GitHub stage resolves it), whoever's it is."""
     fake.add("GET", "/npm/x/latest", json={"name": "x", **document})
     assert await lookup_one(NpmSource(http, settings), "npm", "x") == expected

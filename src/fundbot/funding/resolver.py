@@ -6,8 +6,8 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 
@@ -15,6 +15,7 @@ from fundbot.funding.base import Finding, PackageKey, PackageQuery, Source
 from fundbot.funding.cache import Clock, ConditionalHttpClient, FundingCache
 from fundbot.funding.http import HttpClient
 from fundbot.funding.sources import REGISTRY_SOURCES
+from fundbot.funding.sources.github import Repo, sponsor_button_repository
 from fundbot.funding.sources.golang import known_repository
 from fundbot.funding.urls import github_repository, normalize_url, repository_from_url
 from fundbot.model import Dependency, FundingChannel, FundingPlanOffer, PackageFunding
@@ -26,6 +27,8 @@ OFFLINE_REASON = "offline: not in cache"
 NO_TOKEN_REASON = "GitHub not consulted: no token (set GITHUB_TOKEN)"
 NO_TOKEN_NOTE = "No GitHub token: funding declared in GitHub repositories was not looked up."
 GITHUB_NAME = "github"
+# Stand-in queries for sponsor buttons of other repositories; no real ecosystem is named so.
+BUTTON_ECOSYSTEM = "github:sponsor-button"
 
 SourceFactory = Callable[[HttpClient, Settings], Source]
 GitHubFactory = Callable[[HttpClient, Settings, str], Source]
@@ -74,6 +77,41 @@ class _Merged:
             self.channels.setdefault(normalize_url(channel.url) or channel.url, channel)
         self.offers += [o for o in finding.offers if o not in self.offers]
 
+    @property
+    def github_repo(self) -> Repo | None:
+        return github_repository(self.repository) if self.repository else None
+
+    def buttons(self) -> list[Repo]:
+        """Repositories whose sponsor button a registry gave as a link, still unresolved."""
+        return [
+            repo
+            for channel in self.channels.values()
+            if (repo := sponsor_button_repository(channel.url)) is not None
+        ]
+
+    def settle_buttons(self, own: Finding | None, others: Mapping[Repo, Finding | None]) -> None:
+        """Swap each sponsor-button link for the channels of its repository, in place; one
+        that GitHub could not resolve (or that leads nowhere) stays, as a way to pay."""
+        settled: dict[str, FundingChannel] = {}
+        for key, channel in self.channels.items():
+            target = sponsor_button_repository(channel.url)
+            if target is None:
+                settled[key] = channel
+                continue
+            # The package's own repository keeps GitHub's evidence; another's, the button's.
+            mine = target == self.github_repo
+            answer = own if mine else others.get(target)
+            if not mine and answer is not None and answer.error and answer.error not in self.errors:
+                self.errors.append(answer.error)
+            resolved = [
+                c if mine else replace(c, found_via=channel.found_via)
+                for c in (answer.channels if answer is not None else ())
+                if sponsor_button_repository(c.url) is None
+            ]
+            for c in resolved or [channel]:
+                settled.setdefault(normalize_url(c.url) or c.url, c)
+        self.channels = settled
+
     def result(self, now: float) -> PackageFunding:
         q = self.query
         return PackageFunding(
@@ -89,10 +127,11 @@ class _Merged:
     def _reason(self) -> str | None:
         if self.errors:
             return "; ".join(self.errors)
+        if self.github_skipped and (self.buttons() or not (self.channels or self.offers)):
+            # An unresolved button is a placeholder: a run with a token must look again.
+            return NO_TOKEN_REASON
         if self.channels or self.offers:
             return None
-        if self.github_skipped:
-            return NO_TOKEN_REASON
         if self.repository is None and self.not_found_on:
             return "not found on " + ", ".join(self.not_found_on)
         if not self.asked and self.repository is None:
@@ -203,13 +242,15 @@ class Resolver:
         await asyncio.gather(*(run(source, queries) for source, queries in batches.values()))
 
     async def _github(self, merged: dict[PackageKey, _Merged]) -> None:
-        """Stage 2: GitHub GraphQL for every package whose repository is on GitHub."""
-        on_github = [m for m in merged.values() if m.repository and github_repository(m.repository)]
-        if not on_github:
+        """Stage 2: GitHub GraphQL for every package whose repository is on GitHub, and for
+        the repositories behind registry sponsor buttons, in the same batched queries."""
+        items = [m for m in merged.values() if m.github_repo or m.buttons()]
+        if not items:
             return
-        self.stats.github_repositories += len({m.repository for m in on_github})
+        targets = {t for m in items for t in m.buttons() if t != m.github_repo}
+        self.stats.github_repositories += len({m.github_repo for m in items} - {None} | targets)
         if not self.github_token:
-            for item in on_github:
+            for item in items:
                 item.github_skipped = True
             if NO_TOKEN_NOTE not in self.stats.notes:
                 log.warning("no GitHub token; GitHub funding links not looked up")
@@ -219,11 +260,17 @@ class Resolver:
         source = self._make_github(client, self.github_token)
         queries = [
             PackageQuery(m.query.ecosystem, m.query.name, m.query.version, m.repository)
-            for m in on_github
+            for m in items
+            if m.github_repo
         ]
-        for key, finding in (await _guarded(source, queries)).items():
-            if key in merged:
-                merged[key].add(source.NAME, finding)
+        queries += [_button_query(target) for target in sorted(targets)]
+        found = await _guarded(source, queries)
+        others = {target: found.get(_button_query(target).key) for target in targets}
+        for item in items:
+            own = found.get(item.query.key) if item.github_repo else None
+            item.settle_buttons(own, others)
+            if own is not None:
+                item.add(source.NAME, own)
 
     def _make_github(self, client: HttpClient, token: str) -> Source:
         if self._github_factory is not None:
@@ -260,6 +307,14 @@ async def _guarded(source: Source, queries: Sequence[PackageQuery]) -> dict[Pack
         log.exception("funding source failed", extra={"source": source.NAME})
         failure = Finding(error=f"{source.NAME}: failed ({type(exc).__name__})")
         return {query.key: failure for query in queries}
+
+
+def _button_query(repo: Repo) -> PackageQuery:
+    """Asks stage 2 about the repository behind a sponsor button, as if it were a package."""
+    owner, name = repo
+    return PackageQuery(
+        BUTTON_ECOSYSTEM, f"{owner}/{name}", None, f"https://github.com/{owner}/{name}"
+    )
 
 
 def direct_repository(query: PackageQuery) -> str | None:

@@ -24,6 +24,8 @@ NOT_FOUND_STATUSES = frozenset({404, 410})
 MAX_NAME = 300
 # Labels (PyPI Project-URL, hex.pm links) that name a funding page, normalised.
 FUNDING_LABELS = ("funding", "sponsor", "donate", "donation")
+# Marks a channel that is a repository's sponsor button (`found_via` "npm:funding (…)").
+SPONSOR_BUTTON = "(sponsor button)"
 REPOSITORY_LABELS = frozenset(
     {"source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "homepage"}
 )
@@ -120,7 +122,7 @@ class Declared:
 
     channels: tuple[FundingChannel, ...] = ()
     # `github.com/o/r?sponsor=1` means "whatever that repository's FUNDING.yml says":
-    # resolved through the repository by the GitHub stage, not kept as a link.
+    # kept as a link, which the GitHub stage resolves through that repository.
     sponsor_repositories: tuple[str, ...] = ()
     found_via: str = ""
 
@@ -160,17 +162,15 @@ def _sponsor_button(url: str) -> str | None:
 
 
 def finding(repository: str | None, declared: Declared) -> Finding:
-    """The Finding for a document: a sponsor button stands in for an unknown repository;
-    one for another repository than the package's stays a link, so it is not lost."""
+    """The Finding for a document. A sponsor button stands in for an unknown repository and
+    is kept as a custom link (the GitHub stage, given a token, swaps it for what the button's
+    repository's FUNDING.yml says), so it is not lost when GitHub cannot be asked."""
     buttons = list(declared.sponsor_repositories)
     if repository is None and buttons:
-        repository = buttons.pop(0)
-    others = [
-        FundingChannel("custom", f"{button}?sponsor=1", None, declared.found_via)
-        for button in buttons
-        if button != repository
-    ]
-    return Finding(repository=repository, channels=declared.channels + tuple(others))
+        repository = buttons[0]
+    via = f"{declared.found_via} {SPONSOR_BUTTON}"
+    links = tuple(FundingChannel("custom", f"{button}?sponsor=1", None, via) for button in buttons)
+    return Finding(repository=repository, channels=declared.channels + links)
 
 
 def is_known_platform(url: str) -> bool:
