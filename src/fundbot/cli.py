@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from fundbot import __version__
-from fundbot.commands import config_cmd, deps, scan, serve
+from fundbot.commands import config_cmd, deps, scan, serve, setup
 from fundbot.logs import setup_logging
 
 # Explicit, in the order `fundbot --help` shows them.
-COMMANDS: tuple[ModuleType, ...] = (scan, deps, config_cmd, serve)
+COMMANDS: tuple[ModuleType, ...] = (scan, deps, config_cmd, setup, serve)
 
 EXIT_OK = 0
 EXIT_USAGE = 2

@@ -15,12 +15,13 @@ import hashlib
 import itertools
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -115,6 +116,8 @@ class FakeGitHub:
         self.repos: dict[str, Repo] = {}
         self.tokens: dict[str, int] = {}
         self.failures: list[Failure] = []
+        # App manifest flow: code -> (owner, manifest) until the code is converted once.
+        self.manifest_codes: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
         self.graphql = FakeGitHubGraphQL(token="unused")
         self.rate_remaining = 5000
         self.per_page_default = 30
@@ -221,6 +224,7 @@ class FakeGitHub:
         return [
             ("POST", r"/app/installations/(\d+)/access_tokens", self._access_token),
             ("GET", r"/app", self._app),
+            ("POST", r"/app-manifests/([^/]+)/conversions", self._manifest_conversion),
             ("GET", r"/installation/repositories", self._installation_repos),
             ("GET", repo, self._repo),
             ("GET", repo + r"/git/trees/([^/]+)", self._tree),
@@ -277,6 +281,59 @@ class FakeGitHub:
         if not self._check_jwt(request):
             return _error(401, "A JSON web token could not be decoded")
         return Reply.of_json({"id": self.app_id, "slug": self.slug, "name": "fundbot"})
+
+    # -- App manifest flow --------------------------------------------------------------------
+    def install_web(self, server: FakeServer, user: str = "octocat") -> None:
+        """Serve the web side of the manifest flow: the form GitHub shows, as if submitted."""
+        server.mount("/settings/apps/new", lambda request: self._web_new_app(request, user))
+        server.mount("/organizations/", lambda request: self._web_new_app(request, user))
+
+    def _web_new_app(self, request: Recorded, user: str) -> Reply | None:
+        """POST manifest=JSON; GitHub answers by redirecting to redirect_url?code&state."""
+        match = re.fullmatch(r"(?:/organizations/([^/]+))?/settings/apps/new", request.path)
+        if request.method != "POST" or match is None:
+            return None
+        form = parse_qs(request.body.decode())
+        try:
+            manifest = json.loads(form["manifest"][0])
+        except (KeyError, ValueError):
+            return Reply(422, b"manifest is missing or not JSON")
+        hook = manifest.get("hook_attributes") or {}
+        if not manifest.get("url") or not hook.get("url") or not manifest.get("redirect_url"):
+            return Reply(422, b"url, hook_attributes.url and redirect_url are required")
+        code = secrets.token_hex(10)
+        org = match.group(1)
+        owner = {"login": org, "type": "Organization"} if org else {"login": user, "type": "User"}
+        self.manifest_codes[code] = (owner, manifest)
+        query = {"code": code}
+        if "state" in request.query:
+            query["state"] = request.query["state"]
+        location = f"{manifest['redirect_url']}?{urlencode(query)}"
+        return Reply(302, b"", {"Location": location})
+
+    def _manifest_conversion(self, request: Recorded, code: str) -> Reply:
+        """A code converts once (GitHub: within the hour); unknown or used codes are 404."""
+        found = self.manifest_codes.pop(code, None)
+        if found is None:
+            return _error(404, "Not Found")
+        owner, manifest = found
+        app_id = next(self._ids)
+        slug = re.sub(r"[^a-z0-9]+", "-", str(manifest.get("name") or "app").lower()).strip("-")
+        data = {
+            "id": app_id,
+            "slug": slug,
+            "node_id": f"A_{app_id}",
+            "name": manifest.get("name") or slug,
+            "owner": owner,
+            "html_url": f"{self.base_url}/apps/{slug}",
+            "permissions": manifest.get("default_permissions") or {},
+            "events": manifest.get("default_events") or [],
+            "pem": self.private_key,
+            "webhook_secret": secrets.token_hex(20),
+            "client_id": f"Iv1.{secrets.token_hex(8)}",
+            "client_secret": secrets.token_hex(20),
+        }
+        return Reply.of_json(data, 201)
 
     # -- repositories and files ------------------------------------------------------------------
     def _repo_json(self, repo: Repo) -> dict[str, Any]:
