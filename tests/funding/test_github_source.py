@@ -1,15 +1,18 @@
-"""GitHubSource against the fake GraphQL endpoint: batching, errors, renames, rate limits."""
+"""GitHubSource against the fake GraphQL endpoint: batching, concurrency, errors, renames,
+rate limits."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
 from fundbot.funding.base import Finding, PackageQuery
-from fundbot.funding.http import HttpClient
+from fundbot.funding.http import HttpClient, Response
 from fundbot.funding.sources.github import (
     BATCH_SIZE,
     VIA_FUNDING_JSON,
@@ -123,7 +126,9 @@ async def test_250_repositories_take_3_queries(
     found = await GitHubSource(http, settings, TOKEN).lookup(queries)
     assert graphql.calls == 3
     assert [q.count('name: ".github"') for q in graphql.queries] == [7, 7, 7]
-    assert [q.count(": repository(") - 7 for q in graphql.queries] == [BATCH_SIZE, BATCH_SIZE, 50]
+    # Batches run concurrently, so they may reach the server in any order.
+    sizes = sorted(q.count(": repository(") - 7 for q in graphql.queries)
+    assert sizes == [50, BATCH_SIZE, BATCH_SIZE]
     assert len(found) == 250
     assert all(f.error is None and not f.not_found for f in found.values())
     listed = [k for k, f in found.items() if f.channels]
@@ -409,3 +414,103 @@ async def test_non_github_repositories_are_not_asked(
     )
     assert found == {}
     assert graphql.calls == 0
+
+
+# -- concurrency ---------------------------------------------------------------------------
+@dataclass
+class CountingHttp(HttpClient):
+    """An HttpClient that records how many GraphQL requests are in flight at each start."""
+
+    in_flight: int = 0
+    at_start: list[int] = field(default_factory=list)
+
+    async def post_json(
+        self, url: str, payload: Any, *, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        self.in_flight += 1
+        self.at_start.append(self.in_flight)
+        try:
+            return await super().post_json(url, payload, headers=headers)
+        finally:
+            self.in_flight -= 1
+
+
+@pytest.fixture
+def slow() -> Iterator[FakeServer]:
+    """A strict fake that answers every request after 30 ms, as a distant GitHub would."""
+    server = FakeServer(latency=0.03).start()
+    try:
+        yield server
+        server.check()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def counting(slow: FakeServer, tmp_path: Path) -> AsyncIterator[CountingHttp]:
+    settings = Settings().with_overrides(
+        ghe_host=f"127.0.0.1:{slow.port}", ghe_protocol="http", retry_sleep=False, data_dir=tmp_path
+    )
+    async with aiohttp.ClientSession() as session:
+        yield CountingHttp(session, settings)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 3])
+async def test_batches_run_concurrently(
+    slow: FakeServer, counting: CountingHttp, concurrency: int
+) -> None:
+    """Up to `concurrency` batches are in flight at once, after a first one alone has told
+    the rate limit; the query count stays ceil(repositories / 100)."""
+    graphql = FakeGitHubGraphQL(TOKEN).install(slow)
+    graphql.add(*(FakeRepo("o", f"r{i}", has_sponsors_listing=True) for i in range(550)))
+    source = GitHubSource(counting, counting.settings, TOKEN, concurrency=concurrency)
+    found = await source.lookup([_q(f"https://github.com/o/r{i}") for i in range(550)])
+    assert graphql.calls == 6
+    assert counting.at_start[0] == 1
+    assert max(counting.at_start) == concurrency
+    assert all(f.channels == (_gh("o", VIA_LISTING),) for f in found.values())
+    assert len(found) == 550
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+async def test_rate_limit_respected_under_concurrency(
+    slow: FakeServer, counting: CountingHttp, concurrency: int
+) -> None:
+    """With 4 points left and 10 batches, exactly 4 queries go out whatever the concurrency
+    (queries in flight are reserved against the budget), none is refused, the rest marked."""
+    graphql = FakeGitHubGraphQL(TOKEN, remaining=4).install(slow)
+    graphql.add(*(FakeRepo("o", f"r{i}", has_sponsors_listing=True) for i in range(1000)))
+    source = GitHubSource(counting, counting.settings, TOKEN, concurrency=concurrency)
+    found = await source.lookup([_q(f"https://github.com/o/r{i}") for i in range(1000)])
+    assert graphql.calls == 4
+    assert graphql.remaining == 0  # spent exactly, never answered RATE_LIMITED
+    assert max(counting.at_start) == min(concurrency, 3)
+    stopped = [f for f in found.values() if f.error]
+    assert len(stopped) == 600
+    assert {f.error for f in stopped} == {
+        "GitHub rate limit reached, resets at 2026-11-28T05:00:00Z"
+    }
+    assert sum(1 for f in found.values() if f.channels) == 400
+
+
+@pytest.mark.parametrize(
+    ("answers", "remaining"),
+    [
+        # Out of order within one window: the lowest count is the true one.
+        ([(10, "T1"), (12, "T1"), (11, "T1")], 10),
+        # A new window starts afresh.
+        ([(3, "T1"), (4999, "T2")], 4999),
+        ([(7, None), (9, None)], 7),
+    ],
+)
+def test_rate_limit_read_from_concurrent_answers(
+    http: HttpClient, settings: Settings, answers: list[tuple[int, str | None]], remaining: int
+) -> None:
+    """`remaining` never goes up within a window because an older answer arrived late."""
+    source = GitHubSource(http, settings, TOKEN)
+    for count, window in answers:
+        rate: dict[str, Any] = {"cost": 1, "remaining": count}
+        if window is not None:
+            rate["resetAt"] = window
+        source._read_rate_limit({"data": {"rateLimit": rate}})
+    assert source.remaining == remaining

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from asyncio import FIRST_COMPLETED
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -21,6 +23,8 @@ from fundbot.settings import Settings
 log = logging.getLogger(__name__)
 
 BATCH_SIZE: Final = 100  # GitHub's cap on nodes per query for this shape
+# Queries in flight at once: overlaps GitHub's latency, well inside its secondary limits.
+CONCURRENCY: Final = 3
 VIA_LINKS: Final = "github:fundingLinks"
 VIA_LISTING: Final = "github:sponsors_listing"
 VIA_OWNER_YML: Final = "github:.github/FUNDING.yml"
@@ -77,12 +81,21 @@ class GitHubSource:
     NAME = "github"
     ECOSYSTEMS = frozenset(ECOSYSTEMS)
 
-    def __init__(self, http: HttpClient, settings: Settings, token: str) -> None:
+    def __init__(
+        self,
+        http: HttpClient,
+        settings: Settings,
+        token: str,
+        *,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
         self.http = http
         self.settings = settings
         self._token = token
+        self.concurrency = max(1, concurrency)
         self.remaining: int | None = None
         self.reset_at: str | None = None
+        self._window: str | None = None  # the `resetAt` that `remaining` counts down to
         self.last_cost = 1
         self.queries = 0
 
@@ -101,18 +114,40 @@ class GitHubSource:
         }
 
     async def fetch(self, repos: Iterable[Repo]) -> dict[Repo, RepoAnswer]:
-        """Answers for many repositories, in batches of at most BATCH_SIZE, in order."""
+        """Answers for many repositories, BATCH_SIZE per query, `concurrency` queries at once;
+        a query the rate limit cannot pay for is not sent, its repositories are marked."""
         pending = list(dict.fromkeys(repos))
+        chunks = [pending[i : i + BATCH_SIZE] for i in range(0, len(pending), BATCH_SIZE)]
         answers: dict[Repo, RepoAnswer] = {}
-        for start in range(0, len(pending), BATCH_SIZE):
-            chunk = pending[start : start + BATCH_SIZE]
-            if self.remaining is not None and self.remaining < self.last_cost:
-                stop = RepoAnswer(error=RATE_LIMITED.format(reset=self.reset_at or "unknown"))
-                answers.update((repo, stop) for repo in pending[start:])
-                log.warning("GitHub rate limit reached", extra={"reset_at": self.reset_at})
-                break
-            answers.update(await self._run(_Batch(chunk)))
-        return answers
+        running: set[asyncio.Task[dict[Repo, RepoAnswer]]] = set()
+        try:
+            for index, chunk in enumerate(chunks):
+                while running and not self._can_launch(len(running)):
+                    done, running = await asyncio.wait(running, return_when=FIRST_COMPLETED)
+                    for task in done:
+                        answers.update(task.result())
+                if not running and not self._can_launch(0):
+                    stop = RepoAnswer(error=RATE_LIMITED.format(reset=self.reset_at or "unknown"))
+                    answers.update((repo, stop) for rest in chunks[index:] for repo in rest)
+                    log.warning("GitHub rate limit reached", extra={"reset_at": self.reset_at})
+                    break
+                running.add(asyncio.create_task(self._run(_Batch(chunk))))
+            for result in await asyncio.gather(*running):
+                answers.update(result)
+        finally:
+            for task in running:
+                task.cancel()  # only when something raised: no query is left behind
+        return {repo: answers[repo] for repo in pending if repo in answers}
+
+    def _can_launch(self, in_flight: int) -> bool:
+        """Whether one more query may go out now, with `in_flight` queries not yet answered."""
+        if in_flight >= self.concurrency:
+            return False
+        if self.remaining is None:
+            # The budget is unknown until the first answer: learn it before spending in parallel.
+            return in_flight == 0
+        # Queries in flight are not yet counted in `remaining`: reserve what they will cost.
+        return self.remaining - in_flight * self.last_cost >= self.last_cost
 
     async def _run(self, batch: _Batch) -> dict[Repo, RepoAnswer]:
         try:
@@ -156,12 +191,17 @@ class GitHubSource:
         rate = data.get("rateLimit") if isinstance(data, dict) else None
         if not isinstance(rate, dict):
             return
-        if isinstance(rate.get("remaining"), int):
-            self.remaining = rate["remaining"]
+        window = rate.get("resetAt") if isinstance(rate.get("resetAt"), str) else None
+        remaining = rate.get("remaining")
+        if isinstance(remaining, int):
+            # Concurrent answers arrive in any order: within one window the lowest count is
+            # the true one; a new window (a later resetAt) starts afresh.
+            fresh = self.remaining is None or (window is not None and window != self._window)
+            self.remaining = remaining if fresh else min(self.remaining or 0, remaining)
         if isinstance(rate.get("cost"), int) and rate["cost"] > 0:
             self.last_cost = rate["cost"]
-        if isinstance(rate.get("resetAt"), str):
-            self.reset_at = rate["resetAt"]
+        if window is not None:
+            self._window = self.reset_at = window
 
     async def _resolve_sponsor_buttons(
         self, answers: dict[Repo, RepoAnswer]
