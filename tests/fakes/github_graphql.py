@@ -63,14 +63,20 @@ _TOKEN = re.compile(r'\s+|#[^\n]*|,|(\.\.\.|[{}():!$@=\[\]])|("(?:\\.|[^"\\])*")
 def _tokens(text: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     pos = 0
+    # Line and column kept as we go: counting from the start per token made a 100-repository
+    # query take 0.2 s to parse, which the benchmark then measured instead of the client.
+    line, line_start = 1, 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
             raise ValueError(f"unexpected character at {pos}")
         token = match.group(1) or match.group(2) or match.group(3) or match.group(4)
         if token:
-            line = text.count("\n", 0, pos) + 1
-            out.append((token, line, pos - text.rfind("\n", 0, pos)))
+            out.append((token, line, pos - line_start + 1))
+        newlines = text.count("\n", pos, match.end())
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", pos, match.end()) + 1
         pos = match.end()
     return out
 
