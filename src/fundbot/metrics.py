@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -10,6 +11,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 @dataclass
 class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # Called before each scrape to copy figures kept elsewhere (GitHub request counts).
+    sources: list[Callable[[Metrics], None]] = field(default_factory=list)
+    _github_seen: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         r = self.registry
@@ -50,3 +54,20 @@ class Metrics:
         self.jobs_finished.labels(kind, outcome).inc()
         if outcome == "done":
             self.scan_seconds.labels(kind).observe(seconds)
+
+    def refresh(self) -> None:
+        for source in self.sources:
+            source(self)
+
+    def observe_github(
+        self, by_method: Mapping[str, int], remaining: Mapping[int, int | None]
+    ) -> None:
+        """Take the clients' running totals: counters move by what was sent since last time."""
+        for method, total in by_method.items():
+            delta = total - self._github_seen.get(method, 0)
+            if delta > 0:
+                self.github_requests.labels(method).inc(delta)
+                self._github_seen[method] = total
+        for installation, value in remaining.items():
+            if value is not None:
+                self.github_rate_limit_remaining.labels(str(installation)).set(value)

@@ -31,6 +31,7 @@ from fundbot.web import make_app
 log = logging.getLogger(__name__)
 
 DELIVERY_MEMORY = 7 * 24 * 3600.0  # GitHub lets people redeliver for a few days
+QUEUE_BACKOFF = 30.0  # seconds before a failed job's first retry
 
 
 def require_app_settings(settings: Settings) -> None:
@@ -59,20 +60,33 @@ class Running:
 
 @contextlib.asynccontextmanager
 async def running(
-    settings: Settings, *, workers: int = 4, pacing: Pacing | None = None
+    settings: Settings,
+    *,
+    workers: int = 4,
+    pacing: Pacing | None = None,
+    queue_backoff: float = QUEUE_BACKOFF,
 ) -> AsyncIterator[Running]:
-    """Start the store, queue, workers and reconcile timer; stop them in reverse."""
+    """Start the store, queue, workers and reconcile timer; stop them in reverse.
+
+    `queue_backoff` is the first retry delay of a failed job (doubling after); tests
+    shorten it so that a retried job runs within the test's time.
+    """
     data = settings.data_dir
     store = Store(data / "state.sqlite3")
-    queue = SqliteQueue(data / "queue.sqlite3")
+    queue = SqliteQueue(data / "queue.sqlite3", backoff_base=queue_backoff)
     await store.open()
     await queue.start()
     metrics = Metrics()
     async with new_session(settings) as session:
         cache = FundingCache(settings)
+        github = GitHubFactory(session, settings, pacing or Pacing())
+        # Read at scrape time: clients count their own requests, metrics only look.
+        metrics.sources.append(
+            lambda m: m.observe_github(github.request_totals(), github.lowest_remaining())
+        )
         ctx = AppContext(
             settings=settings,
-            github=GitHubFactory(session, settings, pacing or Pacing()),
+            github=github,
             store=store,
             queue=queue,
             http=HttpClient(session, settings),

@@ -119,6 +119,13 @@ class Store:
             "UPDATE installations SET last_scan_at=? WHERE id=?", (time.time(), installation_id)
         )
 
+    async def last_scan(self, installation_id: int) -> float | None:
+        """When the installation's last full scan finished; None if it never did."""
+        rows = await self._exec(
+            "SELECT last_scan_at FROM installations WHERE id=?", (installation_id,)
+        )
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
     async def installations(self) -> list[tuple[int, str, float | None]]:
         rows = await self._exec("SELECT id, account, last_scan_at FROM installations ORDER BY id")
         return [(int(r[0]), str(r[1]), r[2]) for r in rows]
@@ -198,11 +205,23 @@ class Store:
         return _stored_scan(rows[0]) if rows else None
 
     async def forget_repositories(self, installation_id: int, names: Sequence[str]) -> None:
-        for name in names:
-            await self._exec(
-                "DELETE FROM repositories WHERE installation_id=? AND full_name=?",
-                (installation_id, name),
-            )
+        def forget() -> None:
+            db = self._conn()
+            db.execute("BEGIN")
+            for name in names:
+                db.execute(
+                    "DELETE FROM repositories WHERE installation_id=? AND full_name=?",
+                    (installation_id, name),
+                )
+                # The issue numbers too: if the repository comes back, we look again.
+                db.execute(
+                    "DELETE FROM issues WHERE installation_id=? AND repository=?",
+                    (installation_id, name),
+                )
+            db.execute("COMMIT")
+
+        if names:
+            await self._run(forget)
 
     # -- issues ----------------------------------------------------------------------------
     async def issue(self, repository: str, marker: str) -> IssueRef | None:

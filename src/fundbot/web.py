@@ -125,6 +125,7 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
     counts = await app[QUEUE_KEY].counts()
     for state, count in counts.items():
         app[METRICS_KEY].jobs.labels(state).set(count)
+    app[METRICS_KEY].refresh()
     body = generate_latest(app[METRICS_KEY].registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -84,11 +84,53 @@ class AppUnderTest:
             await asyncio.sleep(0.02)
         raise AssertionError(f"jobs did not settle: {await queue.counts()}")
 
-    def installation_payload(self, installation_id: int = 7) -> dict[str, Any]:
-        payload = example("installation", "created")
+    def installation_payload(
+        self, installation_id: int = 7, action: str = "created", account: str = "acme"
+    ) -> dict[str, Any]:
+        payload = example("installation", action)
         payload["installation"]["id"] = installation_id
-        payload["installation"]["account"]["login"] = "acme"
+        payload["installation"]["account"]["login"] = account
         return payload
+
+    async def install(self, installation_id: int = 7, account: str = "acme") -> None:
+        """Deliver `installation created` and wait for the full scan."""
+        payload = self.installation_payload(installation_id, account=account)
+        assert await self.deliver("installation", payload) == 202
+        await self.settle()
+
+
+def push_payload(
+    full_name: str,
+    *,
+    installation_id: int = 7,
+    branch: str = "main",
+    default_branch: str = "main",
+    added: tuple[str, ...] = (),
+    modified: tuple[str, ...] = (),
+    removed: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A real `push` example, pointed at a repository, a branch and the paths it touched."""
+    payload = example("push", index=4)
+    payload["ref"] = f"refs/heads/{branch}"
+    payload["deleted"] = False
+    payload["installation"] = {"id": installation_id}
+    payload["repository"]["full_name"] = full_name
+    payload["repository"]["name"] = full_name.split("/")[1]
+    payload["repository"]["default_branch"] = default_branch
+    commit = payload["head_commit"]
+    commit.update(added=list(added), modified=list(modified), removed=list(removed))
+    payload["commits"] = [commit]
+    return payload
+
+
+def repositories_payload(action: str, names: list[str], installation_id: int = 7) -> dict[str, Any]:
+    """A real `installation_repositories` example with these repositories added or removed."""
+    payload = example("installation_repositories", action)
+    payload["installation"]["id"] = installation_id
+    listed = [{"full_name": n, "name": n.split("/")[1], "private": False} for n in names]
+    payload["repositories_added"] = listed if action == "added" else []
+    payload["repositories_removed"] = listed if action == "removed" else []
+    return payload
 
 
 def app_settings(fake: FakeServer, github: FakeGitHub, data_dir: Path) -> Settings:
@@ -103,13 +145,20 @@ def app_settings(fake: FakeServer, github: FakeGitHub, data_dir: Path) -> Settin
 
 @contextlib.asynccontextmanager
 async def app_under_test(
-    fake: FakeServer, data_dir: Path, github: FakeGitHub | None = None
+    fake: FakeServer,
+    data_dir: Path,
+    github: FakeGitHub | None = None,
+    *,
+    workers: int = 2,
+    queue_backoff: float = 0.01,
 ) -> AsyncIterator[AppUnderTest]:
     github = github or FakeGitHub()
     github.install(fake)
     settings = app_settings(fake, github, data_dir)
     pacing = Pacing(write_gap=0, sleep=False)
-    async with running(settings, workers=2, pacing=pacing) as started:
+    async with running(
+        settings, workers=workers, pacing=pacing, queue_backoff=queue_backoff
+    ) as started:
         server = TestServer(started.app, host="127.0.0.1")
         async with TestClient(server) as client:
             yield AppUnderTest(fake, github, client, started)
@@ -124,3 +173,15 @@ def assert_valid_requests(github: FakeGitHub) -> None:
         for problem in problems(method, path, query, body)
     ]
     assert found == []
+
+
+NPM_FIXTURES = ("@babel/core", "axios", "chalk", "debug", "follow-redirects", "mocha")
+PYPI_FIXTURES = ("django", "flask", "httpx", "pydantic", "pytest", "requests")
+
+
+def serve_registry_fixtures(fake: FakeServer) -> None:
+    """Every recorded npm and PyPI document, each answered any number of times, or never."""
+    for name in NPM_FIXTURES:
+        serve_npm(fake, name, times=None, required=False)
+    for name in PYPI_FIXTURES:
+        serve_pypi(fake, name, times=None, required=False)

@@ -31,6 +31,8 @@ from tests.fakes.github_graphql import FakeGitHubGraphQL, FakeRepo
 from tests.fakes.server import FakeServer, Recorded, Reply
 
 API = "/api/v3"
+# The contents API leaves out the content of files over 1 MB (the blob API has it).
+CONTENTS_LIMIT = 1024 * 1024
 
 
 def _private_key() -> tuple[str, Any]:
@@ -72,6 +74,18 @@ class Issue:
 
 
 @dataclass
+class PullRequest:
+    """A pull request; its commits live in the base repository, as GitHub keeps them."""
+
+    number: int
+    base_sha: str
+    head_sha: str
+    head_repo: str  # `owner/repo`: the base repository itself, or a fork
+    user: str = "alice"
+    state: str = "open"
+
+
+@dataclass
 class Repo:
     full_name: str
     files: dict[str, str] = field(default_factory=dict)
@@ -85,6 +99,8 @@ class Repo:
     labels: set[str] = field(default_factory=set)
     permissions: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read
     id: int = 0
+    pulls: dict[int, PullRequest] = field(default_factory=dict)
+    commits: dict[str, dict[str, str]] = field(default_factory=dict)  # sha -> files at it
 
     @property
     def owner(self) -> str:
@@ -102,6 +118,30 @@ class Failure:
     status: int
     headers: dict[str, str]
     times: int
+
+
+@dataclass
+class Hold:
+    """A request caught and kept waiting, to interrupt a job while it talks to GitHub."""
+
+    method: str
+    pattern: re.Pattern[str]
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    used: bool = False
+
+    def catches(self, method: str, path: str) -> bool:
+        if self.used or method != self.method or not self.pattern.search(path):
+            return False
+        self.used = True
+        return True
+
+    def wait(self) -> None:
+        self.arrived.set()
+        self.released.wait(10)  # never hang the fake for good
+
+    def release(self) -> None:
+        self.released.set()
 
 
 class FakeGitHub:
@@ -127,13 +167,25 @@ class FakeGitHub:
         self._numbers = itertools.count(1)
         self.base_url = ""
         self._ids = itertools.count(1000)
+        self.holds: list[Hold] = []
+        # Conditional requests that carried an ETag given to another installation.
+        self.foreign_etags: list[tuple[int, str]] = []
+        self._mounted: set[int] = set()
 
     # -- arranging ---------------------------------------------------------------------------
     def install(self, server: FakeServer) -> FakeGitHub:
         self.base_url = server.url
-        server.mount(API, self.handle)
-        server.mount("/api/graphql", self._graphql)
+        if id(server) not in self._mounted:  # a restarted App reuses the same fake
+            self._mounted.add(id(server))
+            server.mount(API, self.handle)
+            server.mount("/api/graphql", self._graphql)
         return self
+
+    def hold(self, method: str, path_regex: str) -> Hold:
+        """The next matching request waits until `release()` (a job caught mid-flight)."""
+        held = Hold(method, re.compile(path_regex))
+        self.holds.append(held)
+        return held
 
     def add_installation(self, installation_id: int, account: str, repos: list[Repo]) -> None:
         with self._lock:
@@ -144,6 +196,25 @@ class FakeGitHub:
                 self.repos[repo.full_name.lower()] = repo
                 owner, name = repo.full_name.split("/")
                 self.graphql.add(FakeRepo(owner=owner, name=name, files=repo.files))
+
+    def grant(self, installation_id: int, repo: Repo) -> None:
+        """A repository added to an existing installation (GitHub then sends `added`)."""
+        with self._lock:
+            self.installations[installation_id] = [
+                *self.installations.get(installation_id, []),
+                repo.full_name,
+            ]
+            repo.id = next(self._ids)
+            self.repos[repo.full_name.lower()] = repo
+            owner, name = repo.full_name.split("/")
+            self.graphql.add(FakeRepo(owner=owner, name=name, files=repo.files))
+
+    def revoke(self, installation_id: int, full_name: str) -> None:
+        """A repository removed from an installation: its token no longer reaches it."""
+        with self._lock:
+            self.installations[installation_id] = [
+                n for n in self.installations[installation_id] if n.lower() != full_name.lower()
+            ]
 
     def fail(
         self,
@@ -167,6 +238,57 @@ class FakeGitHub:
             1 for m, p, _ in self.requests if (method is None or m == method) and contains in p
         )
 
+    def commit(self, full_name: str, files: dict[str, str]) -> str:
+        """Keep a snapshot of files as a commit of the repository; returns its sha."""
+        repo = self.repo(full_name)
+        listing = json.dumps([full_name, len(repo.commits), sorted(files.items())])
+        sha = hashlib.sha1(listing.encode()).hexdigest()
+        repo.commits[sha] = dict(files)
+        return sha
+
+    def open_pull(
+        self,
+        full_name: str,
+        head_files: dict[str, str],
+        *,
+        head_repo: str | None = None,
+        user: str = "alice",
+    ) -> PullRequest:
+        """A pull request into the default branch from a branch (or a fork) with head_files."""
+        with self._lock:
+            repo = self.repo(full_name)
+            base = self.commit(full_name, repo.files)
+            head = self.commit(full_name, head_files)
+            number = next(self._numbers)
+            pull = PullRequest(number, base, head, head_repo or repo.full_name, user)
+            repo.pulls[number] = pull
+            repo.issues[number] = Issue(number, f"PR {number}", "", user, pull_request=True)
+            return pull
+
+    def push_pull(self, full_name: str, number: int, head_files: dict[str, str]) -> str:
+        """A new head commit for the pull request; returns its sha."""
+        with self._lock:
+            pull = self.repo(full_name).pulls[number]
+            pull.head_sha = self.commit(full_name, head_files)
+            return pull.head_sha
+
+    def add_comment(self, full_name: str, number: int, body: str, user: str) -> dict[str, Any]:
+        """A comment on an issue or pull request, as if `user` wrote it."""
+        with self._lock:
+            comment = {
+                "id": next(self._ids),
+                "body": body,
+                "user": {"login": user, "type": "Bot" if "[bot]" in user else "User"},
+                "html_url": f"https://github.com/{full_name}/issues/{number}",
+            }
+            self.repo(full_name).issues[number].comments.append(comment)
+            return comment
+
+    def bot_comments(self, full_name: str, number: int) -> list[dict[str, Any]]:
+        login = f"{self.slug}[bot]"
+        comments = self.repo(full_name).issues[number].comments
+        return [c for c in comments if c["user"]["login"] == login]
+
     def bot_issues(self, full_name: str) -> list[Issue]:
         login = f"{self.slug}[bot]"
         return [i for i in self.repo(full_name).issues.values() if i.user == login]
@@ -183,6 +305,11 @@ class FakeGitHub:
 
     def handle(self, request: Recorded) -> Reply | None:
         path = request.path[len(API) :]
+        for held in self.holds:
+            if held.catches(request.method, path):
+                held.wait()
+        installation = self._installation_for(request)
+        self._own_etag(request, installation)
         with self._lock:
             for failure in self.failures:
                 if (
@@ -200,6 +327,9 @@ class FakeGitHub:
             body = json.loads(request.body) if request.body else None
             self.bodies.append((request.method, path, dict(request.query), body))
             self.rate_remaining = max(0, self.rate_remaining - (reply.status != 304))
+            etag = reply.headers.get("ETag")
+            if etag is not None and installation is not None:
+                reply.headers["ETag"] = f'"{installation}-{etag.strip(chr(34))}"'
             reply.headers.update(
                 {
                     "x-ratelimit-limit": "5000",
@@ -209,6 +339,17 @@ class FakeGitHub:
                 }
             )
             return reply
+
+    def _own_etag(self, request: Recorded, installation: int | None) -> None:
+        """ETags name the installation they were given to; another's never matches."""
+        for key in [k for k in request.headers if k.lower() == "if-none-match"]:
+            value = request.headers[key].strip('"')
+            owner, _, etag = value.partition("-")
+            if owner.isdigit() and int(owner) == installation:
+                request.headers[key] = f'"{etag}"'
+            else:
+                self.foreign_etags.append((installation or 0, value))
+                del request.headers[key]
 
     def _route(self, request: Recorded, path: str) -> Reply | None:
         for method, pattern, handler in self._routes():
@@ -237,6 +378,11 @@ class FakeGitHub:
             ("PATCH", repo + r"/issues/(\d+)", self._edit_issue),
             ("GET", repo + r"/labels/([^/]+)", self._get_label),
             ("POST", repo + r"/labels", self._create_label),
+            ("GET", repo + r"/pulls/(\d+)", self._get_pull),
+            ("GET", repo + r"/pulls/(\d+)/files", self._pull_files),
+            ("GET", repo + r"/issues/(\d+)/comments", self._list_comments),
+            ("POST", repo + r"/issues/(\d+)/comments", self._create_comment),
+            ("PATCH", repo + r"/issues/comments/(\d+)", self._edit_comment),
         ]
 
     # -- auth ---------------------------------------------------------------------------------
@@ -391,7 +537,8 @@ class FakeGitHub:
         repo = self._authorised(request, full_name)
         if isinstance(repo, Reply):
             return repo
-        for text in repo.files.values():
+        texts = [*repo.files.values(), *(t for c in repo.commits.values() for t in c.values())]
+        for text in texts:
             if blob_sha(text) == sha:
                 content = base64.b64encode(text.encode()).decode()
                 data = {
@@ -407,15 +554,20 @@ class FakeGitHub:
         repo = self._authorised(request, full_name)
         if isinstance(repo, Reply):
             return repo
-        text = repo.files.get(file_path)
+        ref = request.query.get("ref")
+        files = repo.files if ref in (None, repo.default_branch) else repo.commits.get(ref or "")
+        if files is None:
+            return _error(404, f"No commit found for the ref {ref}")
+        text = files.get(file_path)
         if text is None:
             return _error(404, "Not Found")
+        big = len(text.encode()) > CONTENTS_LIMIT  # GitHub then leaves the content out
         data = {
             "type": "file",
             "path": file_path,
             "sha": blob_sha(text),
-            "encoding": "base64",
-            "content": base64.b64encode(text.encode()).decode(),
+            "encoding": "none" if big else "base64",
+            "content": "" if big else base64.b64encode(text.encode()).decode(),
             "size": len(text),
         }
         return _cached(request, data)
@@ -523,6 +675,77 @@ class FakeGitHub:
         repo.labels.add(name)
         return Reply.of_json({"name": name, "color": "2da44e"}, 201)
 
+    # -- pull requests and comments ----------------------------------------------------------
+    def _get_pull(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        pull = repo.pulls.get(int(number))
+        if pull is None:
+            return _error(404, "Not Found")
+        head_owner = pull.head_repo.split("/")[0]
+        head_repo = {
+            "full_name": pull.head_repo,
+            "owner": {"login": head_owner, "type": "User"},
+            "fork": pull.head_repo.lower() != repo.full_name.lower(),
+        }
+        data = {
+            "number": pull.number,
+            "state": pull.state,
+            "user": {"login": pull.user, "type": "User"},
+            "head": {"sha": pull.head_sha, "ref": "change", "repo": head_repo},
+            "base": {
+                "sha": pull.base_sha,
+                "ref": repo.default_branch,
+                "repo": self._repo_json(repo),
+            },
+        }
+        return _cached(request, data)
+
+    def _pull_files(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        pull = repo.pulls.get(int(number))
+        if pull is None:
+            return _error(404, "Not Found")
+        page, headers = self._page(
+            request, _diff(repo.commits[pull.base_sha], repo.commits[pull.head_sha])
+        )
+        return _cached(request, page, headers)
+
+    def _list_comments(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        issue = repo.issues.get(int(number))
+        if issue is None:
+            return _error(404, "Not Found")
+        page, headers = self._page(request, list(issue.comments))
+        return _cached(request, page, headers)
+
+    def _create_comment(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        if int(number) not in repo.issues:
+            return _error(404, "Not Found")
+        comment = self.add_comment(
+            repo.full_name, int(number), request.json()["body"], f"{self.slug}[bot]"
+        )
+        return Reply.of_json(comment, 201)
+
+    def _edit_comment(self, request: Recorded, full_name: str, comment_id: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        for issue in repo.issues.values():
+            for comment in issue.comments:
+                if comment["id"] == int(comment_id):
+                    comment["body"] = request.json()["body"]
+                    return Reply.of_json(comment)
+        return _error(404, "Not Found")
+
     # -- helpers -----------------------------------------------------------------------------
     def _page(self, request: Recorded, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
         per_page = int(request.query.get("per_page", self.per_page_default))
@@ -534,6 +757,28 @@ class FakeGitHub:
             url = f"{self.base_url}{request.path}?{urlencode(query)}"
             headers["Link"] = f'<{url}>; rel="next"'
         return items[start : start + per_page], headers
+
+
+def _diff(base: dict[str, str], head: dict[str, str]) -> list[dict[str, Any]]:
+    """A pull request's files as GitHub lists them; an unchanged text moved is a rename."""
+    removed = {p: t for p, t in base.items() if p not in head}
+    entries: list[dict[str, Any]] = []
+    for path in sorted(head):
+        entry: dict[str, Any] = {"sha": blob_sha(head[path]), "filename": path}
+        if path not in base:
+            source = next((p for p, t in sorted(removed.items()) if t == head[path]), None)
+            if source is not None:
+                del removed[source]
+                entry |= {"status": "renamed", "previous_filename": source}
+            else:
+                entry["status"] = "added"
+        elif base[path] != head[path]:
+            entry["status"] = "modified"
+        else:
+            continue
+        entries.append(entry)
+    entries += [{"sha": "0" * 40, "filename": p, "status": "removed"} for p in sorted(removed)]
+    return sorted(entries, key=lambda e: e["filename"])
 
 
 def _cached(request: Recorded, data: Any, headers: dict[str, str] | None = None) -> Reply:

@@ -38,7 +38,16 @@ async def scan_added_repositories(event: sansio.Event, jobs: list[Job]) -> None:
     if inst is None:
         return
     for name in _names(event.data.get("repositories_added")):
-        jobs.append(Job("scan_repository", inst, name, delivery_id=event.delivery_id))
+        # refresh_info: the repository is new to us, ask GitHub what it is.
+        jobs.append(
+            Job(
+                "scan_repository",
+                inst,
+                name,
+                payload={"refresh_info": True},
+                delivery_id=event.delivery_id,
+            )
+        )
 
 
 @router.register("installation_repositories", action="removed")

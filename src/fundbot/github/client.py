@@ -29,6 +29,7 @@ class RequestLog:
 
     by_method: dict[str, int] = field(default_factory=dict)
     lowest_remaining: int | None = None
+    retries: dict[int, int] = field(default_factory=dict)  # status -> requests retried
 
     @property
     def total(self) -> int:
@@ -117,9 +118,15 @@ class GitHubClient(gh_aiohttp.GitHubAPI):
         """Retry 403/429 rate limits and 5xx answers, waiting as GitHub asks."""
         if attempt >= MAX_ATTEMPTS:
             return False
-        wait = retry_delay(exception.status_code, exception.headers, attempt, str(exception))
+        status = exception.status_code
+        if status >= 500 and method == "POST":
+            # The POST may have landed (a created issue): let the job rerun, which looks
+            # for our issue first, rather than risk a second one.
+            return False
+        wait = retry_delay(status, exception.headers, attempt, str(exception))
         if wait is None or wait > MAX_WAIT:
             return False
+        self.requests.retries[status] = self.requests.retries.get(status, 0) + 1
         log.warning(
             "GitHub asked us to wait",
             extra={"status": exception.status_code, "seconds": round(wait, 1), "attempt": attempt},

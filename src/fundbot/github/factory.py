@@ -26,6 +26,8 @@ class GitHubFactory:
     auth: AppAuth | None = None
     _clients: dict[int, GitHubClient] = field(default_factory=dict)
     logs: dict[int, RequestLog] = field(default_factory=dict)
+    # What forgotten installations' clients sent, so that totals never go down.
+    retired: RequestLog = field(default_factory=RequestLog)
 
     @property
     def requester(self) -> str:
@@ -72,8 +74,23 @@ class GitHubFactory:
         client.oauth_token = token.reveal()
         return client
 
+    def request_totals(self) -> dict[str, int]:
+        """Requests sent since start, by method, over every installation (and the App)."""
+        totals = dict(self.retired.by_method)
+        for requests in self.logs.values():
+            for method, count in requests.by_method.items():
+                totals[method] = totals.get(method, 0) + count
+        return totals
+
+    def lowest_remaining(self) -> dict[int, int | None]:
+        """The lowest `x-ratelimit-remaining` each installation's client has seen."""
+        return {i: r.lowest_remaining for i, r in self.logs.items() if i != 0}
+
     def forget(self, installation_id: int) -> None:
         self._clients.pop(installation_id, None)
-        self.logs.pop(installation_id, None)
+        gone = self.logs.pop(installation_id, None)
+        if gone is not None:
+            for method, count in gone.by_method.items():
+                self.retired.by_method[method] = self.retired.by_method.get(method, 0) + count
         if self.auth is not None:
             self.auth.forget(installation_id)

@@ -33,6 +33,7 @@ from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner
 from fundbot.jobs.publishing import Publisher
+from fundbot.jobs.pull_requests import PullRequests
 from fundbot.jobs.worker import JobHandler
 from fundbot.store import StoredScan
 
@@ -57,6 +58,7 @@ class Handlers:
             "forget_installation": self.forget_installation,
             "forget_repositories": self.forget_repositories,
             "reconcile": self.reconcile,
+            "pull_request": PullRequests(self.ctx).handle,
         }
 
     # -- jobs ------------------------------------------------------------------------------
@@ -99,13 +101,19 @@ class Handlers:
     async def scan_repository(self, job: Job) -> None:
         if job.repository is None:
             return
+        previous = await self.ctx.store.scan(job.installation_id, job.repository)
+        added = job.payload.get("refresh_info") is True
+        if previous is None and not added and await self._serves_known_set(job.installation_id):
+            # A push to a repository the installation no longer grants us: nothing to do, and
+            # no request to find that out. (A newly granted one arrives as `added`.)
+            log.info("not a repository we serve", extra={"repository": job.repository})
+            return
         gh = await self.ctx.github.for_installation(job.installation_id)
         owner = job.repository.partition("/")[0]
         await self.ctx.store.touch_installation(job.installation_id, owner)
-        previous = await self.ctx.store.scan(job.installation_id, job.repository)
         repo = (
             RepoInfo.from_api(previous.info)
-            if previous is not None and job.payload.get("refresh_info") is not True
+            if previous is not None and not added
             else await get_repository(gh, job.repository)
         )
         read = CachedReader(gh)
@@ -135,6 +143,7 @@ class Handlers:
         installations = {i: a for i, a, _ in await self.ctx.store.installations()}
         owner = installations.get(job.installation_id)
         if owner:
+            # The plan issue's one writer is its repository's serial key: queue, don't write.
             plan_repo = f"{owner}/{ORG_REPOSITORY}"
             await self.ctx.queue.enqueue([Job("publish_plan", job.installation_id, plan_repo)])
 
@@ -145,6 +154,10 @@ class Handlers:
         await self.ctx.queue.enqueue([Job("scan_installation", i) for i in stale])
 
     # -- steps -----------------------------------------------------------------------------
+    async def _serves_known_set(self, installation_id: int) -> bool:
+        """True once a full scan stored the installation's repositories (so absence means)."""
+        return await self.ctx.store.last_scan(installation_id) is not None
+
     async def _scan(
         self,
         gh: GitHubClient,

@@ -1,0 +1,211 @@
+"""Pull requests on GitHub: the files they change, those files at a commit, and our comment.
+
+Everything is read from the base repository, also for a pull request from a fork: GitHub
+keeps every pull request's commits there (`refs/pull/N/head`), so the installation token of
+the base repository reads them and nothing is ever asked of the fork.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gidgethub import BadRequest
+
+from fundbot.github.client import GitHubClient
+from fundbot.github.publish import body_hash, first_line
+from fundbot.github.reading import decode_blob
+
+log = logging.getLogger(__name__)
+
+# GitHub lists at most 3,000 files of a pull request, 100 a page.
+FILES_PER_PAGE = "100"
+COMMENTS_PER_PAGE = "100"
+# Set when a file is too big for the contents API (over 1 MB): its blob has the text.
+TOO_BIG_ENCODING = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class PullFile:
+    """One file a pull request changes; `previous` is the old name of a renamed file."""
+
+    path: str
+    status: str  # added, removed, modified, renamed, copied, changed, unchanged
+    previous: str | None = None
+
+    @property
+    def base_path(self) -> str | None:
+        """Where the file was at the base commit; None when it did not exist there."""
+        if self.status in ("added", "copied"):
+            return None
+        return self.previous if self.status == "renamed" and self.previous else self.path
+
+    @property
+    def head_path(self) -> str | None:
+        """Where the file is at the head commit; None when the pull request removes it."""
+        return None if self.status == "removed" else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class PullHead:
+    """What a job needs of a pull request it was not told: its commits and state."""
+
+    head_sha: str
+    base_sha: str
+    open: bool
+
+
+async def get_pull(gh: GitHubClient, repository: str, number: int) -> PullHead:
+    data = await gh.getitem("/repos/{+repo}/pulls/{number}", {"repo": repository, "number": number})
+    return PullHead(
+        head_sha=str(data["head"]["sha"]),
+        base_sha=str(data["base"]["sha"]),
+        open=data.get("state") == "open",
+    )
+
+
+async def list_pull_files(gh: GitHubClient, repository: str, number: int) -> list[PullFile]:
+    """Every file the pull request changes (paginated through `Link`)."""
+    files: list[PullFile] = []
+    async for item in gh.getiter(
+        "/repos/{+repo}/pulls/{number}/files{?per_page}",
+        {"repo": repository, "number": number, "per_page": FILES_PER_PAGE},
+    ):
+        if not isinstance(item, dict) or not isinstance(item.get("filename"), str):
+            continue
+        previous = item.get("previous_filename")
+        files.append(
+            PullFile(
+                str(item["filename"]),
+                str(item.get("status") or "modified"),
+                previous if isinstance(previous, str) else None,
+            )
+        )
+    return files
+
+
+class Unreadable(Exception):
+    """A file exists at the commit but cannot be read (too big, undecodable)."""
+
+
+async def read_at(
+    gh: GitHubClient, repository: str, path: str, ref: str, max_bytes: int
+) -> str | None:
+    """A file's text at a commit, None when it does not exist there; raises Unreadable."""
+    try:
+        data = await gh.getitem(
+            "/repos/{+repo}/contents/{+path}{?ref}", {"repo": repository, "path": path, "ref": ref}
+        )
+    except BadRequest as exc:
+        if exc.status_code == 404:
+            return None
+        raise
+    if not isinstance(data, dict) or data.get("type", "file") != "file":
+        return None  # a directory or a submodule where a dependency file used to be
+    size = data.get("size")
+    if isinstance(size, int) and size > max_bytes:
+        raise Unreadable(f"{size / 1e6:.1f} MB is over the limit")
+    if data.get("encoding") == TOO_BIG_ENCODING and isinstance(data.get("sha"), str):
+        # Files over 1 MB come without content; the git blob API serves up to 100 MB.
+        data = await gh.getitem(
+            "/repos/{+repo}/git/blobs/{sha}", {"repo": repository, "sha": data["sha"]}
+        )
+    text = decode_blob(data)
+    if text is None:
+        raise Unreadable("could not be decoded")
+    return text
+
+
+# -- our comment ---------------------------------------------------------------------------
+
+CommentOutcome = Literal["created", "updated", "unchanged", "absent"]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedComment:
+    outcome: CommentOutcome
+    comment_id: int | None
+    body_hash: str
+
+
+async def find_comment(
+    gh: GitHubClient, repository: str, number: int, marker: str, bot_login: str | None
+) -> dict[str, Any] | None:
+    """Our comment carrying `marker` on the pull request, the oldest if a copy exists."""
+    found: list[dict[str, Any]] = []
+    async for comment in gh.getiter(
+        "/repos/{+repo}/issues/{number}/comments{?per_page}",
+        {"repo": repository, "number": number, "per_page": COMMENTS_PER_PAGE},
+    ):
+        if not isinstance(comment, dict) or first_line(comment.get("body")) != marker:
+            continue
+        if _by_us(comment.get("user"), bot_login):
+            found.append(comment)
+    return min(found, key=lambda c: int(c["id"])) if found else None
+
+
+def _by_us(user: Any, bot_login: str | None) -> bool:
+    """A person may paste our marker; only the App's own comments are ours to edit."""
+    if not isinstance(user, dict):
+        return False
+    if bot_login is not None:
+        return str(user.get("login", "")).casefold() == bot_login.casefold()
+    return user.get("type") == "Bot"
+
+
+async def publish_comment(
+    gh: GitHubClient,
+    repository: str,
+    number: int,
+    *,
+    marker: str,
+    body: str,
+    create: bool,
+    bot_login: str | None,
+    remembered: tuple[int, str] | None,
+) -> PublishedComment:
+    """Edit our comment when its text changed; create it only when `create` is set.
+
+    `remembered` is (comment id, body hash) from the store; id 0 means "we looked and
+    there was none". Creating always looks first, so a job run twice never posts twice.
+    """
+    digest = body_hash(body)
+    if remembered is not None and remembered[0] and remembered[1] == digest:
+        return PublishedComment("unchanged", remembered[0], digest)
+    if remembered is not None and remembered[0]:
+        if await _edit(gh, repository, remembered[0], body):
+            return PublishedComment("updated", remembered[0], digest)
+    elif remembered is not None and not create:
+        return PublishedComment("absent", None, "")
+    comment = await find_comment(gh, repository, number, marker, bot_login)
+    if comment is not None:
+        comment_id = int(comment["id"])
+        if comment.get("body") == body:
+            return PublishedComment("unchanged", comment_id, digest)
+        await _edit(gh, repository, comment_id, body)
+        return PublishedComment("updated", comment_id, digest)
+    if not create:
+        return PublishedComment("absent", None, "")
+    created = await gh.post(
+        "/repos/{+repo}/issues/{number}/comments",
+        {"repo": repository, "number": number},
+        data={"body": body},
+    )
+    return PublishedComment("created", int(created["id"]), digest)
+
+
+async def _edit(gh: GitHubClient, repository: str, comment_id: int, body: str) -> bool:
+    """False when the comment is gone (a person deleted it)."""
+    try:
+        await gh.patch(
+            "/repos/{+repo}/issues/comments/{id}",
+            {"repo": repository, "id": comment_id},
+            data={"body": body},
+        )
+    except BadRequest as exc:
+        if exc.status_code in (404, 410):
+            log.info("comment gone", extra={"repository": repository, "comment": comment_id})
+            return False
+        raise
+    return True
