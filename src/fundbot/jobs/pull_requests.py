@@ -1,0 +1,337 @@
+"""The `pull_request` job: comment on the dependencies a pull request adds that accept funding.
+
+Nothing a pull request contains is executed or taken as configuration: its dependency files
+are only parsed, and the settings come from the default branches (via the stored scans).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from fundbot.allocation import preferred_channel, recipient_id
+from fundbot.config import FundbotConfig
+from fundbot.funding.base import PackageQuery
+from fundbot.funding.resolver import Resolver
+from fundbot.github.client import GitHubClient
+from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
+from fundbot.github.pulls import (
+    PullFile,
+    Unreadable,
+    get_pull,
+    list_pull_files,
+    publish_comment,
+    read_at,
+)
+from fundbot.github.reading_cache import CachedReader
+from fundbot.github.scan import info_config_text
+from fundbot.jobs.context import AppContext
+from fundbot.jobs.model import Job
+from fundbot.jobs.planning import Planner
+from fundbot.model import Dependency, PackageFunding, Plan
+from fundbot.pledge import build_plan, package_id
+from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
+from fundbot.render.data_block import marker
+from fundbot.scanners import is_ignored, scan_files, scanner_for
+from fundbot.store import IssueRef, StoredScan
+
+log = logging.getLogger(__name__)
+
+# Recipients left out of a plan only for having too little weight still accept the money.
+_TOO_LITTLE = ("would get less than", "beyond `max_recipients`")
+# Stored in place of a comment id: "we looked, and this pull request has no comment of ours".
+NO_COMMENT = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestJob:
+    """A job's payload, read defensively: the shas are optional (then asked of GitHub)."""
+
+    repository: str
+    number: int
+    head_sha: str | None
+    base_sha: str | None
+
+    @classmethod
+    def from_job(cls, job: Job) -> PullRequestJob | None:
+        number = job.payload.get("number")
+        if job.repository is None or not isinstance(number, int) or isinstance(number, bool):
+            return None
+        head, base = job.payload.get("head_sha"), job.payload.get("base_sha")
+        if not isinstance(head, str) or not isinstance(base, str):
+            head = base = None
+        return cls(job.repository, number, head, base)
+
+
+class PullRequests:
+    """Runs `pull_request` jobs; idempotent: the comment is found by marker, edited on change."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.planner = Planner(ctx)
+
+    async def handle(self, job: Job) -> None:
+        pr = PullRequestJob.from_job(job)
+        if pr is None:
+            return
+        inst = job.installation_id
+        stored = await self.ctx.store.scan(inst, pr.repository)
+        if stored is not None and stored.skipped is not None:
+            return  # archived or a skipped fork: not part of the plan, nothing to say
+        gh = await self.ctx.github.for_installation(inst)
+        read = CachedReader(gh)
+        org_config, config = await self._configs(inst, pr.repository, stored, read)
+        if not config.pull_request_comments:
+            return
+        shas = await self._shas(gh, pr)
+        if shas is None:
+            return
+        files = await list_pull_files(gh, pr.repository, pr.number)
+        base_texts, head_texts = await self._read_sides(
+            gh, pr.repository, files, config.ignore_paths, *shas
+        )
+        added = added_dependencies(scan_sides(base_texts, head_texts))
+        if stored is not None:
+            # Already used elsewhere in the repository (another workspace): not new to it.
+            used = {d.key for d in stored.dependencies}
+            added = tuple(d for d in added if d.key not in used)
+        additions: list[PullRequestAddition] = []
+        if added:
+            additions = await self._describe(gh, inst, pr.repository, org_config, added)
+        await self._publish(gh, inst, pr, additions, touched=bool(head_texts or base_texts))
+
+    async def _shas(self, gh: GitHubClient, pr: PullRequestJob) -> tuple[str, str] | None:
+        """(base, head) from the delivery, else from GitHub; None for a closed pull request."""
+        if pr.head_sha is not None and pr.base_sha is not None:
+            return pr.base_sha, pr.head_sha
+        current = await get_pull(gh, pr.repository, pr.number)
+        return (current.base_sha, current.head_sha) if current.open else None
+
+    async def _configs(
+        self, inst: int, repository: str, stored: StoredScan | None, read: CachedReader
+    ) -> tuple[FundbotConfig, FundbotConfig]:
+        """The org's and the repository's settings, from the default branches only."""
+        owner = repository.partition("/")[0]
+        org_repo = f"{owner}/{ORG_REPOSITORY}"
+        org_scan = await self.ctx.store.scan(inst, org_repo)
+        for name, scan in ((org_repo, org_scan), (repository, stored)):
+            # The last scan read the default branch's file; pushes to it trigger a rescan.
+            if scan is not None and scan.skipped is None and scan.tree_sha is not None:
+                read.seed(name, CONFIG_PATH, info_config_text(scan))
+        org_text = await read(org_repo, CONFIG_PATH)
+        org_config, _ = await repository_config(read, org_repo, repo_text=org_text)
+        if repository.casefold() == org_repo.casefold():
+            return org_config, org_config
+        repo_text = await read(repository, CONFIG_PATH)
+        config, _ = await repository_config(read, repository, repo_text=repo_text)
+        return org_config, config
+
+    async def _read_sides(
+        self,
+        gh: GitHubClient,
+        repository: str,
+        files: Sequence[PullFile],
+        ignore_paths: Sequence[str],
+        base: str,
+        head: str,
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The changed dependency files at base and head, plus the manifest beside a lockfile.
+
+        A manifest the pull request does not change is the same on both sides: read once.
+        A file unreadable on either side is left out of both, or all of it would look added.
+        """
+        wanted = [
+            (side, path)
+            for f in files
+            for side, path in (("base", f.base_path), ("head", f.head_path))
+            if path is not None
+            and scanner_for(path) is not None
+            and not is_ignored(path, ignore_paths)
+        ]
+        changed = {p for f in files for p in (f.path, f.previous) if p}
+        partners = sorted({m for _, p in wanted if (m := partner_manifest(p)) and m not in changed})
+        fetches = [*wanted, *(("head", m) for m in partners)]
+        max_bytes = self.ctx.settings.max_manifest_bytes
+        refs = {"base": base, "head": head}
+
+        async def fetch(side: str, path: str) -> str | Unreadable | None:
+            try:
+                return await read_at(gh, repository, path, refs[side], max_bytes)
+            except Unreadable as exc:
+                return exc
+
+        texts = await asyncio.gather(*(fetch(side, path) for side, path in fetches))
+        sides: dict[str, dict[str, str]] = {"base": {}, "head": {}}
+        bad: set[str] = set()
+        for (side, path), text in zip(fetches, texts, strict=True):
+            if isinstance(text, Unreadable):
+                log.info("unreadable in pull request", extra={"path": path, "why": str(text)})
+                bad.add(path)
+            elif text is not None:
+                sides[side][path] = text
+                if path in partners:
+                    sides["base"][path] = text
+        return (
+            {p: t for p, t in sides["base"].items() if p not in bad},
+            {p: t for p, t in sides["head"].items() if p not in bad},
+        )
+
+    async def _describe(
+        self,
+        gh: GitHubClient,
+        inst: int,
+        repository: str,
+        config: FundbotConfig,
+        added: Sequence[Dependency],
+    ) -> list[PullRequestAddition]:
+        """Funding for each added package and how the organisation plan would change."""
+        scans = [s for s in await self.ctx.store.scans(inst) if s.skipped is None]
+        usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
+        key = next((n for n in usage if n.casefold() == repository.casefold()), repository)
+        merged = {**usage, key: (*usage.get(key, ()), *added)}
+        developers = await self.planner.developers(gh, inst, config, scans, recount=False)
+        funding = await self._resolve(inst, (d for deps in merged.values() for d in deps))
+        owner = repository.partition("/")[0]
+        before = build_plan(usage, funding, config, developers, owner=owner)
+        after = build_plan(merged, funding, config, developers, owner=owner)
+        return describe_additions(representatives(added), funding, before, after, config)
+
+    async def _resolve(
+        self, inst: int, deps: Iterable[Dependency]
+    ) -> dict[tuple[str, str], PackageFunding]:
+        auth = self.ctx.github.auth
+        token = (await auth.token(inst)).reveal() if auth else None
+        resolver = Resolver(
+            self.ctx.settings, self.ctx.http, self.ctx.funding_cache, github_token=token
+        )
+        unique = {d.key: d for d in deps if d.skip_reason is None}
+        funding = await resolver.resolve(
+            PackageQuery(d.ecosystem, d.name, d.version) for d in unique.values()
+        )
+        self.ctx.funding_cache.flush()
+        return dict(funding)
+
+    async def _publish(
+        self,
+        gh: GitHubClient,
+        inst: int,
+        pr: PullRequestJob,
+        additions: Sequence[PullRequestAddition],
+        *,
+        touched: bool,
+    ) -> None:
+        """One comment per pull request: created for a fundable addition, else only edited."""
+        scope = f"{pr.repository}#{pr.number}"
+        mark = marker("pull-request", scope)
+        stored = await self.ctx.store.issue(pr.repository, mark)
+        remembered = (stored.number, stored.body_hash) if stored is not None else None
+        if remembered is None and not additions and not touched:
+            # No dependency file changed and we never commented: nothing to look for.
+            return
+        published = await publish_comment(
+            gh,
+            pr.repository,
+            pr.number,
+            marker=mark,
+            body=render_pull_request_comment(scope, additions),
+            create=bool(additions),
+            bot_login=await self._bot_login(),
+            remembered=remembered,
+        )
+        number = published.comment_id if published.comment_id is not None else NO_COMMENT
+        if remembered != (number, published.body_hash):
+            await self.ctx.store.save_issue(
+                inst, pr.repository, mark, IssueRef(number, published.body_hash)
+            )
+        log.info("pull request comment %s", published.outcome, extra={"pull_request": scope})
+
+    async def _bot_login(self) -> str | None:
+        """The App's own login (`slug[bot]`), asked once and kept with the publisher's."""
+        login = await self.ctx.store.get_meta("bot_login")
+        if login is not None:
+            return login or None
+        auth = self.ctx.github.auth
+        if auth is None:
+            return None
+        app = await self.ctx.github.app_client().getitem("/app", jwt=auth.app_jwt())
+        login = f"{app['slug']}[bot]"
+        await self.ctx.store.set_meta("bot_login", login)
+        return login
+
+
+# -- pure steps ------------------------------------------------------------------------------
+
+
+def partner_manifest(path: str) -> str | None:
+    """The manifest whose declarations a lockfile takes directness and scope from."""
+    pairs: Mapping[str, str] = getattr(scanner_for(path), "LOCKFILE_MANIFESTS", {})
+    name = pairs.get(posixpath.basename(path))
+    return posixpath.join(posixpath.dirname(path), name) if name else None
+
+
+def scan_sides(
+    base: Mapping[str, str], head: Mapping[str, str]
+) -> tuple[tuple[Dependency, ...], tuple[Dependency, ...]]:
+    """Both sides' dependencies; a file that fails to parse on either side counts on neither."""
+    before, after = scan_files(base), scan_files(head)
+    broken = {e.manifest for e in (*before.errors, *after.errors)}
+    if broken:
+        before = scan_files({p: t for p, t in base.items() if p not in broken})
+        after = scan_files({p: t for p, t in head.items() if p not in broken})
+    return before.dependencies, after.dependencies
+
+
+def added_dependencies(
+    sides: tuple[Sequence[Dependency], Sequence[Dependency]],
+) -> tuple[Dependency, ...]:
+    """Every head entry of a package present at head and not at base (skipped ones aside)."""
+    base, head = sides
+    known = {d.key for d in base}
+    return tuple(d for d in head if d.key not in known and d.skip_reason is None)
+
+
+def representatives(added: Sequence[Dependency]) -> list[Dependency]:
+    """One entry per package, sorted: the direct declaration (the line a person wrote) first."""
+    best: dict[tuple[str, str], Dependency] = {}
+    for dep in sorted(added, key=lambda d: (not d.direct, d.manifest)):
+        best.setdefault(dep.key, dep)
+    return [best[k] for k in sorted(best)]
+
+
+def describe_additions(
+    added: Sequence[Dependency],
+    funding: Mapping[tuple[str, str], PackageFunding],
+    before: Plan,
+    after: Plan,
+    config: FundbotConfig,
+) -> list[PullRequestAddition]:
+    """The additions that accept funding the plan can use, with their recipient's amounts."""
+    excluded = {e.package: e.reason for e in after.excluded}
+    line_of = {pkg: line for line in after.lines for pkg in line.packages}
+    amount_before = {line.recipient: line.amount for line in before.lines}
+    out: list[PullRequestAddition] = []
+    for dep in added:
+        info = funding.get(dep.key)
+        channel = preferred_channel(info, config.platform_order)
+        pkg = package_id(dep.ecosystem, dep.name)
+        if info is None or channel is None or pkg in excluded:
+            continue  # no funding, or owned by the organisation, or excluded by its settings
+        reason = excluded.get(recipient_id(channel))
+        if reason is not None and not reason.startswith(_TOO_LITTLE):
+            continue
+        line = line_of.get(pkg)
+        out.append(
+            PullRequestAddition(
+                package=pkg,
+                version=dep.version,
+                manifest=dep.manifest,
+                channels=info.channels,
+                recipient=line.recipient if line else None,
+                amount_before=amount_before.get(line.recipient) if line else None,
+                amount_after=line.amount if line else None,
+            )
+        )
+    return out

@@ -1,0 +1,317 @@
+"""Pull-request comments end to end: signed deliveries, comments asserted in the fake GitHub."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gidgethub import sansio
+
+from fundbot.events import decide
+from fundbot.render.text import PR_NO_LONGER
+from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test
+from tests.app.webhooks import example
+from tests.fakes.github import FakeGitHub, PullRequest, Repo
+from tests.fakes.registries import serve_npm, serve_pypi
+from tests.fakes.server import FakeServer
+
+SHOP = "acme/shop"
+MARKER = "<!-- fundbot:pull-request:acme/shop#{number} -->"
+
+
+def package_json(**extra: str) -> str:
+    """The shop's package.json with extra runtime dependencies."""
+    deps = {"chalk": "^5.0.0", "axios": "^1.6.0", **extra}
+    return json.dumps({"name": "shop", "dependencies": deps}, indent=2)
+
+
+def shop_files(**changes: str | None) -> dict[str, str]:
+    """The shop's default-branch files with some replaced (None: removed)."""
+    files = dict(acme()[0].files)
+    for path, text in changes.items():
+        if text is None:
+            files.pop(path, None)
+        else:
+            files[path] = text
+    return files
+
+
+def serve_registries(fake: FakeServer) -> None:
+    """Every registry document these tests may ask for, any number of times."""
+    for name in ("chalk", "axios", "follow-redirects", "babel-core", "debug", "mocha"):
+        serve_npm(fake, name, times=None, required=False)
+    for name in ("flask", "requests"):
+        serve_pypi(fake, name, times=None, required=False)
+
+
+def pr_payload(pull: PullRequest, action: str = "opened", repo: str = SHOP) -> dict[str, Any]:
+    """A real `pull_request` example pointed at our repository, pull request and commits."""
+    payload = example("pull_request", action)
+    payload["installation"] = {"id": 7, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNw=="}
+    payload["repository"]["full_name"] = repo
+    payload["repository"]["name"] = repo.split("/")[1]
+    payload["number"] = pull.number
+    pr = payload["pull_request"]
+    pr["number"] = pull.number
+    pr["head"]["sha"] = pull.head_sha
+    pr["head"]["repo"]["full_name"] = pull.head_repo
+    pr["head"]["repo"]["fork"] = pull.head_repo != repo
+    pr["base"]["sha"] = pull.base_sha
+    return payload
+
+
+async def installed(app: AppUnderTest) -> None:
+    """The org installed and scanned, so stored scans and the plan exist."""
+    assert await app.deliver("installation", app.installation_payload()) == 202
+    await app.settle()
+
+
+async def deliver_pr(app: AppUnderTest, pull: PullRequest, action: str = "opened") -> int:
+    """Deliver the event and wait; returns how many GitHub requests the job made."""
+    before = app.github.count()
+    assert await app.deliver("pull_request", pr_payload(pull, action)) == 202
+    await app.settle()
+    return app.github.count() - before
+
+
+def only_comment(github: FakeGitHub, number: int) -> str:
+    comments = github.bot_comments(SHOP, number)
+    assert len(comments) == 1
+    body: str = comments[0]["body"]
+    assert body.splitlines()[0] == MARKER.format(number=number)
+    return body
+
+
+async def test_comment_is_created_edited_and_reduced_to_one_line(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """One comment for a fundable addition, edited by a later push, one line once none is left."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        pull = github.open_pull(
+            SHOP, shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        )
+        opened = await deliver_pr(app, pull)
+        first = only_comment(github, pull.number)
+        github.push_pull(
+            SHOP,
+            pull.number,
+            shop_files(
+                **{
+                    "package.json": package_json(
+                        **{"follow-redirects": "^1.15.0", "babel-core": "^6.26.0"}
+                    )
+                }
+            ),
+        )
+        pushed = await deliver_pr(app, pull, "synchronize")
+        second = only_comment(github, pull.number)
+        github.push_pull(SHOP, pull.number, shop_files())
+        removed = await deliver_pr(app, pull, "synchronize")
+        third = only_comment(github, pull.number)
+        again = await deliver_pr(app, pull, "synchronize")
+    assert "follow-redirects" in first
+    assert "new recipient" in first
+    assert "babel-core" not in first
+    assert "follow-redirects" in second
+    assert "babel-core" in second
+    assert third.splitlines()[1] == PR_NO_LONGER
+    assert "follow-redirects" not in third.split("<!-- fundbot:data")[0]
+    assert github.count("POST", "/comments") == 1
+    assert github.count("PATCH", "/issues/comments/") == 2
+    # Opened: the file list, package.json at base and head, one GraphQL funding lookup for
+    # the new package, the comment list, the comment.
+    assert opened == 6
+    # A push: the same reads (base now a 304) and lookup, then the edit: the id is remembered.
+    assert pushed == 5
+    assert removed == 2  # no dependency file differs any more: the file list and the edit
+    assert again == 1  # a redelivery: the file list (a 304), nothing else
+
+
+@pytest.mark.parametrize(
+    ("head", "why"),
+    [
+        (
+            shop_files(**{"package.json": package_json(debug="^4.3.0", mocha="^10.0.0")}),
+            "no funding",
+        ),
+        (shop_files(**{"package.json": package_json(chalk="^5.3.0")}), "a version bump"),
+        (shop_files(**{"README.md": "# shop, renamed\n"}), "no dependency file"),
+        (
+            shop_files(**{"tests/e2e/package.json": package_json(**{"follow-redirects": "1"})}),
+            "an ignored path",
+        ),
+        (
+            shop_files(**{"package.json": None, "web/package.json": SHOP_PACKAGE_JSON}),
+            "a moved manifest",
+        ),
+    ],
+)
+async def test_no_fundable_addition_means_no_comment(
+    fake: FakeServer, tmp_path: Path, head: dict[str, str], why: str
+) -> None:
+    """A pull request adding nothing that accepts funding gets no comment (and no write)."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        pull = github.open_pull(SHOP, head)
+        await deliver_pr(app, pull)
+    assert github.bot_comments(SHOP, pull.number) == [], why
+    assert github.count("POST", "/comments") == 0
+
+
+async def test_fork_pull_request_is_read_from_the_base_repository(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """A pull request from another owner's fork: files read at its sha from acme/shop only."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        pull = github.open_pull(SHOP, head, head_repo="mallory/shop", user="mallory")
+        await deliver_pr(app, pull)
+    assert "follow-redirects" in only_comment(github, pull.number)
+    assert github.count(contains="mallory") == 0
+    assert github.count("GET", "/contents/package.json") == 2
+
+
+async def test_config_from_the_default_branch_turns_comments_off(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """`pull_request_comments: false` on the default branch: no comment, no file read."""
+    repos = acme()
+    repos[1].files[".github/fundbot.yml"] = "developers: 5\npull_request_comments: false\n"
+    github = FakeGitHub()
+    github.add_installation(7, "acme", repos)
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        # The pull request's own config file says "on": it is never read.
+        head[".github/fundbot.yml"] = "pull_request_comments: true\n"
+        pull = github.open_pull(SHOP, head)
+        requests = await deliver_pr(app, pull)
+    assert github.bot_comments(SHOP, pull.number) == []
+    assert requests == 0
+
+
+async def test_existing_recipient_shows_the_change_and_persons_marker_is_not_ours(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """An addition reaching a recipient another repository already funds shows before → after;
+    a person's comment quoting our marker is left alone and ours is created beside it."""
+    repos = acme()
+    # No cap, so that the amounts follow the weights rather than all sit at the cap.
+    repos[1].files[".github/fundbot.yml"] = "developers: 5\nmax_share: 1\n"
+    api_files = {"package.json": json.dumps({"dependencies": {"follow-redirects": "^1.15.0"}})}
+    repos.append(Repo("acme/api", files=api_files))
+    github = FakeGitHub()
+    github.add_installation(7, "acme", repos)
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        pull = github.open_pull(SHOP, head)
+        quoted = MARKER.format(number=pull.number) + "\nwhat is this?"
+        github.add_comment(SHOP, pull.number, quoted, "alice")
+        await deliver_pr(app, pull)
+    body = only_comment(github, pull.number)
+    assert "npm:follow-redirects" in body
+    assert "new recipient" not in body
+    assert re.search(r"\+\$[\d,]+ a year \(\$[\d,]+ → \$[\d,]+\)", body)
+    assert github.repo(SHOP).issues[pull.number].comments[0]["body"] == quoted
+
+
+async def test_package_already_used_in_the_repository_is_not_an_addition(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """chalk added to a second workspace of the shop, which already uses it: no comment."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        web = json.dumps({"dependencies": {"chalk": "^5.0.0"}})
+        pull = github.open_pull(SHOP, shop_files(**{"web/package.json": web}))
+        await deliver_pr(app, pull)
+    assert github.bot_comments(SHOP, pull.number) == []
+
+
+async def test_job_without_shas_asks_for_the_pull_request(fake: FakeServer, tmp_path: Path) -> None:
+    """A payload without commit shas: the job reads them from the pull request itself."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        pull = github.open_pull(SHOP, head)
+        payload = pr_payload(pull)
+        del payload["pull_request"]["head"]["sha"]
+        assert await app.deliver("pull_request", payload) == 202
+        await app.settle()
+    assert "follow-redirects" in only_comment(github, pull.number)
+    assert github.count("GET", f"/pulls/{pull.number}") == 2  # the PR, then its files
+
+
+def _event(payload: dict[str, Any], event: str = "pull_request") -> sansio.Event:
+    return sansio.Event(payload, event=event, delivery_id="d-1")
+
+
+def _pull(number: int = 3) -> PullRequest:
+    return PullRequest(number, "a" * 40, "b" * 40, SHOP)
+
+
+@pytest.mark.parametrize(
+    ("action", "queued"),
+    [
+        ("opened", True),
+        ("synchronize", True),
+        ("reopened", True),
+        ("closed", False),
+        ("labeled", False),
+    ],
+)
+async def test_router_queues_only_opened_synchronize_reopened(action: str, queued: bool) -> None:
+    """Only the actions that can change what a pull request adds queue a job."""
+    payload = pr_payload(_pull())
+    payload["action"] = action
+    jobs = await decide(_event(payload))
+    expected = {"number": 3, "head_sha": "b" * 40, "base_sha": "a" * 40}
+    assert [(j.kind, j.repository, dict(j.payload)) for j in jobs] == (
+        [("pull_request", SHOP, expected)] if queued else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "payload"),
+    [
+        (("installation",), None, None),
+        (("pull_request", "number"), "3", None),
+        (("pull_request", "number"), True, None),
+        (("repository", "full_name"), "no-slash", None),
+        (("pull_request", "head", "sha"), "HEAD~1; rm -rf /", {"number": 3}),
+        (("pull_request", "base"), None, {"number": 3}),
+    ],
+)
+async def test_router_reads_payloads_defensively(
+    path: tuple[str, ...], value: Any, payload: dict[str, Any] | None
+) -> None:
+    """A malformed payload queues nothing, or a job that asks GitHub for the shas."""
+    data = pr_payload(_pull())
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    jobs = await decide(_event(data))
+    assert [dict(j.payload) for j in jobs] == ([] if payload is None else [payload])
