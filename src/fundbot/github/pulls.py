@@ -7,7 +7,10 @@ the base repository reads them and nothing is ever asked of the fork.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import posixpath
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,6 +19,7 @@ from gidgethub import BadRequest
 from fundbot.github.client import GitHubClient
 from fundbot.github.publish import body_hash, first_line
 from fundbot.github.reading import decode_blob
+from fundbot.scanners import is_ignored, scanner_for
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +119,59 @@ async def read_at(
     if text is None:
         raise Unreadable("could not be decoded")
     return text
+
+
+async def read_sides(
+    gh: GitHubClient,
+    repository: str,
+    files: Sequence[PullFile],
+    shas: tuple[str, str],
+    *,
+    ignore_paths: Sequence[str],
+    max_bytes: int,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The changed dependency files at the base and head shas, and the manifest beside a
+    changed lockfile (its directness and scopes come from there).
+
+    A manifest the pull request does not change is the same on both sides: read once.
+    A file unreadable on either side is left out of both, or all of it would look added.
+    """
+    wanted = [
+        (side, path)
+        for f in files
+        for side, path in ((0, f.base_path), (1, f.head_path))
+        if path is not None and scanner_for(path) is not None and not is_ignored(path, ignore_paths)
+    ]
+    changed = {p for f in files for p in (f.path, f.previous) if p}
+    partners = {m for _, p in wanted if (m := partner_manifest(p)) and m not in changed}
+    fetches = [*wanted, *((1, m) for m in sorted(partners))]
+
+    async def fetch(side: int, path: str) -> str | Unreadable | None:
+        try:
+            return await read_at(gh, repository, path, shas[side], max_bytes)
+        except Unreadable as exc:
+            return exc
+
+    texts = await asyncio.gather(*(fetch(side, path) for side, path in fetches))
+    sides: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    bad: set[str] = set()
+    for (side, path), text in zip(fetches, texts, strict=True):
+        if isinstance(text, Unreadable):
+            log.info("unreadable in pull request", extra={"path": path, "why": str(text)})
+            bad.add(path)
+        elif text is not None:
+            sides[side][path] = text
+            if path in partners:
+                sides[0][path] = text
+    base, head = ({p: t for p, t in side.items() if p not in bad} for side in sides)
+    return base, head
+
+
+def partner_manifest(path: str) -> str | None:
+    """The manifest whose declarations a lockfile takes directness and scope from."""
+    pairs: Mapping[str, str] = getattr(scanner_for(path), "LOCKFILE_MANIFESTS", {})
+    name = pairs.get(posixpath.basename(path))
+    return posixpath.join(posixpath.dirname(path), name) if name else None
 
 
 # -- our comment ---------------------------------------------------------------------------

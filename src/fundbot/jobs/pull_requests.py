@@ -6,9 +6,7 @@ are only parsed, and the settings come from the default branches (via the stored
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,14 +16,7 @@ from fundbot.funding.base import PackageQuery
 from fundbot.funding.resolver import Resolver
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
-from fundbot.github.pulls import (
-    PullFile,
-    Unreadable,
-    get_pull,
-    list_pull_files,
-    publish_comment,
-    read_at,
-)
+from fundbot.github.pulls import get_pull, list_pull_files, publish_comment, read_sides
 from fundbot.github.reading_cache import CachedReader
 from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
@@ -35,7 +26,7 @@ from fundbot.model import Dependency, PackageFunding, Plan
 from fundbot.pledge import build_plan, package_id
 from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
 from fundbot.render.data_block import marker
-from fundbot.scanners import is_ignored, scan_files, scanner_for
+from fundbot.scanners import scan_files
 from fundbot.store import IssueRef, StoredScan
 
 log = logging.getLogger(__name__)
@@ -90,8 +81,13 @@ class PullRequests:
         if shas is None:
             return
         files = await list_pull_files(gh, pr.repository, pr.number)
-        base_texts, head_texts = await self._read_sides(
-            gh, pr.repository, files, config.ignore_paths, *shas
+        base_texts, head_texts = await read_sides(
+            gh,
+            pr.repository,
+            files,
+            shas,
+            ignore_paths=config.ignore_paths,
+            max_bytes=self.ctx.settings.max_manifest_bytes,
         )
         added = added_dependencies(scan_sides(base_texts, head_texts))
         if stored is not None:
@@ -128,56 +124,6 @@ class PullRequests:
         repo_text = await read(repository, CONFIG_PATH)
         config, _ = await repository_config(read, repository, repo_text=repo_text)
         return org_config, config
-
-    async def _read_sides(
-        self,
-        gh: GitHubClient,
-        repository: str,
-        files: Sequence[PullFile],
-        ignore_paths: Sequence[str],
-        base: str,
-        head: str,
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """The changed dependency files at base and head, plus the manifest beside a lockfile.
-
-        A manifest the pull request does not change is the same on both sides: read once.
-        A file unreadable on either side is left out of both, or all of it would look added.
-        """
-        wanted = [
-            (side, path)
-            for f in files
-            for side, path in (("base", f.base_path), ("head", f.head_path))
-            if path is not None
-            and scanner_for(path) is not None
-            and not is_ignored(path, ignore_paths)
-        ]
-        changed = {p for f in files for p in (f.path, f.previous) if p}
-        partners = sorted({m for _, p in wanted if (m := partner_manifest(p)) and m not in changed})
-        fetches = [*wanted, *(("head", m) for m in partners)]
-        max_bytes = self.ctx.settings.max_manifest_bytes
-        refs = {"base": base, "head": head}
-
-        async def fetch(side: str, path: str) -> str | Unreadable | None:
-            try:
-                return await read_at(gh, repository, path, refs[side], max_bytes)
-            except Unreadable as exc:
-                return exc
-
-        texts = await asyncio.gather(*(fetch(side, path) for side, path in fetches))
-        sides: dict[str, dict[str, str]] = {"base": {}, "head": {}}
-        bad: set[str] = set()
-        for (side, path), text in zip(fetches, texts, strict=True):
-            if isinstance(text, Unreadable):
-                log.info("unreadable in pull request", extra={"path": path, "why": str(text)})
-                bad.add(path)
-            elif text is not None:
-                sides[side][path] = text
-                if path in partners:
-                    sides["base"][path] = text
-        return (
-            {p: t for p, t in sides["base"].items() if p not in bad},
-            {p: t for p, t in sides["head"].items() if p not in bad},
-        )
 
     async def _describe(
         self,
@@ -263,13 +209,6 @@ class PullRequests:
 
 
 # -- pure steps ------------------------------------------------------------------------------
-
-
-def partner_manifest(path: str) -> str | None:
-    """The manifest whose declarations a lockfile takes directness and scope from."""
-    pairs: Mapping[str, str] = getattr(scanner_for(path), "LOCKFILE_MANIFESTS", {})
-    name = pairs.get(posixpath.basename(path))
-    return posixpath.join(posixpath.dirname(path), name) if name else None
 
 
 def scan_sides(
