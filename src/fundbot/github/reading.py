@@ -122,6 +122,8 @@ async def read_blobs(
                     "/repos/{+repo}/git/blobs/{sha}", {"repo": full_name, "sha": entry.sha}
                 )
             except HTTPException as exc:
+                if transient(exc):
+                    raise  # the job retries; a stored scan must not remember a passing outage
                 errors.append(ScanError(entry.path, f"could not be read from GitHub ({exc})"))
                 return
         text = decode_blob(blob)
@@ -132,6 +134,13 @@ async def read_blobs(
 
     await asyncio.gather(*(fetch(e) for e in entries))
     return texts, sorted(errors, key=lambda e: e.manifest)
+
+
+def transient(exc: HTTPException) -> bool:
+    """A failure that the next attempt may not meet: 5xx, 429, a rate-limit 403."""
+    if exc.status_code >= 500 or exc.status_code == 429:
+        return True
+    return exc.status_code == 403 and "rate limit" in str(exc).lower()
 
 
 def decode_blob(blob: Any) -> str | None:
