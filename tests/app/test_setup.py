@@ -92,7 +92,8 @@ async def start(settings: Settings, opts: SetupOptions) -> Run:
     task = asyncio.create_task(
         run_setup(settings, opts, on_ready=ready.set_result, out=lines.append)
     )
-    await asyncio.wait([task, ready], timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    waiting: set[asyncio.Future[Any]] = {task, ready}
+    await asyncio.wait(waiting, timeout=10, return_when=asyncio.FIRST_COMPLETED)
     return Run(task, ready.result() if ready.done() else "", lines)
 
 
