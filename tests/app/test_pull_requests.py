@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gidgethub import sansio
 
+from fundbot.config import default_config
 from fundbot.events import decide
+from fundbot.github.pulls import PullFile
+from fundbot.jobs.pull_requests import (
+    added_dependencies,
+    describe_additions,
+    representatives,
+    scan_sides,
+)
+from fundbot.model import Dependency, DeveloperCount, FundingChannel, PackageFunding
+from fundbot.pledge import build_plan
 from fundbot.render.text import PR_NO_LONGER
 from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test
 from tests.app.webhooks import example
@@ -315,3 +326,137 @@ async def test_router_reads_payloads_defensively(
     target[path[-1]] = value
     jobs = await decide(_event(data))
     assert [dict(j.payload) for j in jobs] == ([] if payload is None else [payload])
+
+
+PYPROJECT = '[tool.poetry.dependencies]\npython = "^3.11"\nflask = "^3.0"\n'
+POETRY_LOCK = '[[package]]\nname = "flask"\nversion = "3.0.0"\n'
+PYDANTIC_LOCKED = '\n[[package]]\nname = "pydantic"\nversion = "2.7.0"\n'
+
+
+async def test_lockfile_change_reads_the_unchanged_manifest_once(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """A lockfile-only change: its manifest is read once, at head, and the new package is
+    transitive (it reaches the plan at the transitive weight)."""
+    repos = acme()
+    repos[0].files |= {"py/pyproject.toml": PYPROJECT, "py/poetry.lock": POETRY_LOCK}
+    github = FakeGitHub()
+    github.add_installation(7, "acme", repos)
+    serve_registries(fake)
+    serve_pypi(fake, "pydantic", times=None, required=False)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = dict(github.repo(SHOP).files)
+        head["py/poetry.lock"] = POETRY_LOCK + PYDANTIC_LOCKED
+        pull = github.open_pull(SHOP, head)
+        await deliver_pr(app, pull)
+    assert "pypi:pydantic" in only_comment(github, pull.number)
+    assert github.count("GET", "/contents/py/poetry.lock") == 2
+    assert github.count("GET", "/contents/py/pyproject.toml") == 1
+
+
+async def test_file_over_a_megabyte_is_read_through_its_blob(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """The contents API leaves big files empty; the blob at that sha is read instead."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        deps = {"chalk": "^5.0.0", "axios": "^1.6.0", "follow-redirects": "^1.15.0"}
+        big = json.dumps({"name": "shop", "description": "x" * 1_100_000, "dependencies": deps})
+        pull = github.open_pull(SHOP, shop_files(**{"package.json": big}))
+        blobs = github.count("GET", "/git/blobs/")
+        await deliver_pr(app, pull)
+    assert "follow-redirects" in only_comment(github, pull.number)
+    assert github.count("GET", "/git/blobs/") - blobs == 1
+
+
+async def test_comment_deleted_by_a_person_is_written_again(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """Our remembered comment is gone: the next push with a fundable addition posts anew."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        added = {"follow-redirects": "^1.15.0"}
+        pull = github.open_pull(SHOP, shop_files(**{"package.json": package_json(**added)}))
+        await deliver_pr(app, pull)
+        github.repo(SHOP).issues[pull.number].comments.clear()
+        added["babel-core"] = "^6.26.0"
+        github.push_pull(SHOP, pull.number, shop_files(**{"package.json": package_json(**added)}))
+        await deliver_pr(app, pull, "synchronize")
+    assert "babel-core" in only_comment(github, pull.number)
+    assert github.count("POST", "/comments") == 2
+
+
+# -- the pure steps ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "previous", "base", "head"),
+    [
+        ("added", None, None, "a/package.json"),
+        ("modified", None, "a/package.json", "a/package.json"),
+        ("removed", None, "a/package.json", None),
+        ("renamed", "b/package.json", "b/package.json", "a/package.json"),
+        ("copied", "b/package.json", None, "a/package.json"),
+    ],
+)
+def test_pull_file_sides(
+    status: str, previous: str | None, base: str | None, head: str | None
+) -> None:
+    """Where a changed file is at the base and at the head, for each status GitHub lists."""
+    changed = PullFile("a/package.json", status, previous)
+    assert (changed.base_path, changed.head_path) == (base, head)
+
+
+def test_lockfile_entries_take_directness_from_the_manifest() -> None:
+    """Added lock entries: declared ones are direct, the rest transitive; one line each."""
+    base = {"pyproject.toml": PYPROJECT, "poetry.lock": POETRY_LOCK}
+    head = {
+        "pyproject.toml": PYPROJECT + 'requests = "^2.32"\n',
+        "poetry.lock": POETRY_LOCK
+        + PYDANTIC_LOCKED.replace("pydantic", "requests")
+        + PYDANTIC_LOCKED,
+    }
+    added = representatives(added_dependencies(scan_sides(base, head)))
+    assert [(d.name, d.direct, d.manifest) for d in added] == [
+        ("pydantic", False, "poetry.lock"),
+        ("requests", True, "poetry.lock"),
+    ]
+
+
+def test_file_broken_on_one_side_adds_nothing() -> None:
+    """A manifest unreadable at base and fixed at head: its packages are not all "added"."""
+    head = {"package.json": package_json(), "requirements.txt": "flask==3.0.0\n"}
+    base = {"package.json": "{not json", "requirements.txt": ""}
+    added = added_dependencies(scan_sides(base, head))
+    assert [d.name for d in added] == ["flask"]
+
+
+def _funding(name: str, url: str | None, repository: str | None = None) -> PackageFunding:
+    channels = (FundingChannel("custom", url, None, "test"),) if url else ()
+    return PackageFunding("npm", name, repository, channels, 0.0)
+
+
+def test_describe_keeps_only_additions_the_plan_can_fund() -> None:
+    """Unfunded and org-owned additions are left out; a funded one shows its amounts."""
+    dep = Dependency("npm", "x", "1", "runtime", True, "package.json")
+    added = [replace(dep, name=n) for n in ("ours", "plain", "paid")]
+    funding = {
+        ("npm", "ours"): _funding("ours", "https://acme.example/give", "https://github.com/acme/o"),
+        ("npm", "plain"): _funding("plain", None),
+        ("npm", "paid"): _funding("paid", "https://paid.example/give"),
+    }
+    config = default_config()
+    people = DeveloperCount(2, "configured")
+    before = build_plan({}, funding, config, people, owner="acme")
+    after = build_plan({"acme/shop": added}, funding, config, people, owner="acme")
+    result = describe_additions(added, funding, before, after, config)
+    assert [(a.package, a.amount_before, a.amount_after) for a in result] == [
+        ("npm:paid", None, 4000)
+    ]
