@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from gidgethub import routing, sansio
 
-from fundbot.events import installation, pull_request, push
+from fundbot.events import installation, issue_comment, issues, pull_request, push
 from fundbot.jobs.model import Job
 
 # Adding a concern is one import and one argument.
-ROUTER = routing.Router(installation.router, pull_request.router, push.router)
+ROUTER = routing.Router(
+    installation.router, issue_comment.router, issues.router, pull_request.router, push.router
+)
 
 
 async def decide(event: sansio.Event) -> list[Job]:

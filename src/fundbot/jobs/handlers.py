@@ -29,6 +29,7 @@ from fundbot.github.reading import (
 )
 from fundbot.github.reading_cache import CachedReader
 from fundbot.github.scan import info_config_text, scan_repository
+from fundbot.jobs.commands import Commands
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner
@@ -59,6 +60,7 @@ class Handlers:
             "forget_repositories": self.forget_repositories,
             "reconcile": self.reconcile,
             "pull_request": PullRequests(self.ctx).handle,
+            "issue_command": Commands(self.ctx).handle,
         }
 
     # -- jobs ------------------------------------------------------------------------------

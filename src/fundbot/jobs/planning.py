@@ -1,18 +1,27 @@
-"""The organisation plan from stored scans: developers, funding, the pledge rule."""
+"""The organisation plan from stored scans: developers, funding, the pledge rule, and what
+people set through commands (exclusions, recipients funded elsewhere)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 from fundbot.config import FundbotConfig
+from fundbot.errors import ConfigProblem
 from fundbot.funding.base import PackageQuery
 from fundbot.funding.resolver import Resolver
 from fundbot.github.client import GitHubClient
+from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
 from fundbot.github.reading import commit_authors
+from fundbot.github.reading_cache import CachedReader
+from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
+from fundbot.jobs.publishing import StateKeeper
 from fundbot.model import Dependency, DeveloperCount, Plan, ScanError
 from fundbot.pledge import build_plan, resolve_developers
+from fundbot.render.context import state_ids
 from fundbot.store import StoredScan
 
 ESTIMATE_MAX_AGE = 24 * 3600.0
@@ -22,6 +31,7 @@ ESTIMATE_DAYS = 90
 class Planner:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.state = StateKeeper(ctx)
 
     async def plan(
         self,
@@ -33,7 +43,16 @@ class Planner:
         recount: bool,
         excluded_recipients: Collection[str] = (),
         funded_elsewhere: Collection[str] = (),
+        state: Mapping[str, Any] | None = None,
     ) -> Plan:
+        """The plan under `config` and the commands' state (loaded when not given)."""
+        if state is None:
+            state = await self.state.load(gh, installation_id, owner, config.plan_repository)
+        patterns = tuple(sorted(state_ids(state, "exclude")))
+        # Patterns apply as `exclude` does; typed ids also match recipients in any case.
+        config = replace(config, exclude=(*config.exclude, *patterns))
+        excluded_recipients = {*excluded_recipients, *state_ids(state, "excluded"), *patterns}
+        funded_elsewhere = {*funded_elsewhere, *state_ids(state, "funded_elsewhere")}
         scans = [s for s in await self.ctx.store.scans(installation_id) if s.skipped is None]
         usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
         errors = [
@@ -86,3 +105,15 @@ class Planner:
         )
         await self.ctx.store.set_developers(installation_id, max(1, len(authors)), method)
         return resolve_developers(config, max(1, len(authors)), method)
+
+
+async def org_config(
+    ctx: AppContext, installation_id: int, owner: str, read: CachedReader
+) -> tuple[FundbotConfig, list[ConfigProblem]]:
+    """The org-wide settings; from the last scan of `.github` when there is one."""
+    org_repo = f"{owner}/{ORG_REPOSITORY}"
+    stored = await ctx.store.scan(installation_id, org_repo)
+    if stored is not None and stored.skipped is None and stored.tree_sha is not None:
+        read.seed(org_repo, CONFIG_PATH, info_config_text(stored))
+    text = await read(org_repo, CONFIG_PATH)
+    return await repository_config(read, org_repo, repo_text=text)

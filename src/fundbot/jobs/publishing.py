@@ -1,28 +1,114 @@
-"""Publishing the plan: one issue per repository and the organisation plan issue."""
+"""Publishing the plan: one issue per repository and the organisation plan issue.
+
+What people set through commands (the state) is carried over on every render: it lives in
+the data block of the issues fundbot writes, so the store only caches it. With an empty
+store, the plan issue's data block is read back before anything is rendered.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gidgethub import BadRequest
 
 from fundbot.config import FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
-from fundbot.github.publish import publish_issue
+from fundbot.github.publish import body_hash, find_issue, publish_issue
 from fundbot.github.reading import RepoInfo
 from fundbot.jobs.context import AppContext
 from fundbot.model import Plan
+from fundbot.render.commands import clean_state
 from fundbot.render.context import IssueContext
-from fundbot.render.data_block import marker
+from fundbot.render.data_block import Kind, marker, parse_data_block
 from fundbot.render.issue import issue_title, render_plan_issue, render_repository_issue
 from fundbot.store import IssueRef
 
 log = logging.getLogger(__name__)
 
+State = dict[str, list[str]]
+
+
+def _state_key(installation_id: int) -> str:
+    return f"commands_state:{installation_id}"
+
+
+class StateKeeper:
+    """The commands' state of an installation: cached in the store, kept in the plan issue."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def load(
+        self,
+        gh: GitHubClient,
+        installation_id: int,
+        owner: str,
+        plan_repository: str,
+        fallback: Mapping[str, Any] | None = None,
+    ) -> State:
+        """The state; with an empty store, the plan issue's data block (else `fallback`)."""
+        cached = await self.ctx.store.get_meta(_state_key(installation_id))
+        if cached is not None:
+            try:
+                return clean_state(json.loads(cached))
+            except ValueError:
+                log.warning("unreadable cached state", extra={"installation_id": installation_id})
+        found = await self._from_plan_issue(gh, installation_id, owner, plan_repository)
+        state = clean_state(found if found is not None else fallback)
+        await self.save(installation_id, state)
+        return state
+
+    async def save(self, installation_id: int, state: Mapping[str, Any]) -> None:
+        text = json.dumps(clean_state(state), sort_keys=True, separators=(",", ":"))
+        await self.ctx.store.set_meta(_state_key(installation_id), text)
+
+    async def _from_plan_issue(
+        self, gh: GitHubClient, installation_id: int, owner: str, plan_repository: str
+    ) -> Mapping[str, Any] | None:
+        repository = f"{owner}/{plan_repository}"
+        mark = marker("plan", owner)
+        remembered = await self.ctx.store.issue(repository, mark)
+        creator = await bot_login(self.ctx)
+        hint = remembered.number if remembered else None
+        try:
+            issue = await find_issue(gh, repository, mark, creator, hint)
+        except BadRequest as exc:
+            if exc.status_code not in (404, 410):  # not installed there, issues disabled
+                raise
+            return None
+        if issue is None:
+            return None
+        body = issue.get("body") or ""
+        # Remember what is on GitHub now, so the next render compares against it.
+        ref = IssueRef(int(issue["number"]), body_hash(body))
+        await self.ctx.store.save_issue(installation_id, repository, mark, ref)
+        data = parse_data_block(body)
+        state = data.get("state") if data else None
+        return state if isinstance(state, Mapping) else None
+
+
+async def bot_login(ctx: AppContext) -> str | None:
+    """`slug[bot]`: the login fundbot writes as, asked of GitHub once and remembered."""
+    login = await ctx.store.get_meta("bot_login")
+    if login is not None:
+        return login or None
+    auth = ctx.github.auth
+    if auth is None:
+        return None
+    app = await ctx.github.app_client().getitem("/app", jwt=auth.app_jwt())
+    login = f"{app['slug']}[bot]"
+    await ctx.store.set_meta("bot_login", login)
+    return login
+
 
 class Publisher:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.state = StateKeeper(ctx)
 
     async def repository_issue(
         self,
@@ -42,11 +128,13 @@ class Publisher:
         if reached < config.min_fundable and not problems:
             return
         owner = repo.owner
+        state = await self.state.load(gh, installation_id, owner, config.plan_repository)
         ctx = IssueContext(
             owner=owner,
             repository=repo.full_name,
             plan_issue_url=None,
             config_problems=tuple(problems),
+            state=state,
             frequency=config.sponsors_frequency,
         )
         body = render_repository_issue(plan, ctx)
@@ -79,11 +167,13 @@ class Publisher:
         skipped += [
             (s.full_name, "issues disabled") for s in scans if not s.info.get("has_issues", True)
         ]
+        state = await self.state.load(gh, installation_id, owner, config.plan_repository)
         ctx = IssueContext(
             owner=owner,
             repository=None,
             plan_issue_url=None,
             skipped_repositories=tuple((n, str(r)) for n, r in skipped),
+            state=state,
             frequency=config.sponsors_frequency,
         )
         body = render_plan_issue(plan, ctx)
@@ -111,7 +201,7 @@ class Publisher:
     ) -> None:
         mark = marker(kind, scope)  # type: ignore[arg-type]
         remembered = await self.ctx.store.issue(repository, mark)
-        creator = await self._bot_login()
+        creator = await bot_login(self.ctx)
         published = await publish_issue(
             gh,
             repository,
@@ -133,14 +223,13 @@ class Publisher:
             extra={"repository": repository, "number": published.number},
         )
 
-    async def _bot_login(self) -> str | None:
-        login = await self.ctx.store.get_meta("bot_login")
-        if login is not None:
-            return login or None
-        auth = self.ctx.github.auth
-        if auth is None:
-            return None
-        app = await self.ctx.github.app_client().getitem("/app", jwt=auth.app_jwt())
-        login = f"{app['slug']}[bot]"
-        await self.ctx.store.set_meta("bot_login", login)
-        return login
+    async def forget_body(
+        self, installation_id: int, repository: str, kind: Kind, scope: str
+    ) -> None:
+        """Make the next render compare against the issue on GitHub, not our last render:
+        a person edited it (ticked a box), so an unchanged render must still be written."""
+        mark = marker(kind, scope)
+        remembered = await self.ctx.store.issue(repository, mark)
+        if remembered is not None:
+            ref = IssueRef(remembered.number, "")
+            await self.ctx.store.save_issue(installation_id, repository, mark, ref)
