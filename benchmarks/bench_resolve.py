@@ -1,10 +1,12 @@
 """Benchmark: resolve 2,000 unique packages across ecosystems against fake registries.
 
-Standalone: `python benchmarks/bench_resolve.py [--packages 2000] [--latency 0.05]`.
+Standalone: `python benchmarks/bench_resolve.py [--packages 2000] [--latency 0.05]
+[--github-concurrency 3]`.
 Every registry and GitHub's GraphQL endpoint is its own strict FakeServer on 127.0.0.1 (its
 own host:port, as the real services are distinct hosts) answering after `latency` seconds,
 with documents shaped like the recorded ones in tests/fixtures/registry. Reports wall time,
-requests per source, GraphQL requests against ceil(GitHub repositories / 100), and the warm
+requests per source, GraphQL requests against ceil(GitHub repositories / 100) (the
+repositories behind npm sponsor buttons included: they ride in the same batches), and the warm
 rerun, which must make no request at all.
 """
 
@@ -35,11 +37,13 @@ from fundbot.funding.cache import FundingCache
 from fundbot.funding.http import HttpClient
 from fundbot.funding.resolver import Resolver, new_session
 from fundbot.funding.sources import REGISTRY_SOURCES
+from fundbot.funding.sources.github import CONCURRENCY, GitHubSource
 from fundbot.funding.sources.golang import GoSource
 from fundbot.settings import Settings
 
 TOKEN = "bench-token"
 STAGE_ONE: list[float] = []  # seconds until the registries were done, per run
+BUTTONS_LEFT: list[int] = []  # sponsor-button links not replaced by their channels, per run
 # Share of each ecosystem in the scan (roughly what a polyglot organisation has).
 MIX = {
     "npm": 0.30,
@@ -97,16 +101,28 @@ def _xml(text: str) -> Reply:
     return Reply(200, text.encode(), {"Content-Type": "text/xml"})
 
 
+def sponsor_button(name: str) -> str | None:
+    """Every 10th npm package funds through its org's main repository's sponsor button."""
+    if zlib.crc32(name.encode()) % 10:
+        return None
+    return f"https://github.com/hub{zlib.crc32(name.encode()) % 40}/main"
+
+
 def npm_doc(name: str) -> Reply:
     doc = {
         **NPM_TEMPLATE,
         "name": name,
         "repository": {"type": "git", "url": "git+" + repository("npm", name) + ".git"},
     }
-    doc["funding"] = {
-        "type": "opencollective",
-        "url": f"https://opencollective.com/{zlib.crc32(name.encode()) % 500}",
-    }
+    button = sponsor_button(name)
+    doc["funding"] = (
+        button + "?sponsor=1"
+        if button
+        else {
+            "type": "opencollective",
+            "url": f"https://opencollective.com/{zlib.crc32(name.encode()) % 500}",
+        }
+    )
     return _json(doc)
 
 
@@ -251,14 +267,19 @@ def github_fake(queries: list[PackageQuery]) -> tuple[FakeGitHubGraphQL, set[str
     graphql = FakeGitHubGraphQL(TOKEN)
     repos: set[str] = set()
     for query in queries:
-        repo = _known_repository(query)
-        if repo.startswith("https://github.com/"):
-            repos.add(repo.removeprefix("https://github.com/"))
+        for repo in (_known_repository(query), _button(query)):
+            if repo and repo.startswith("https://github.com/"):
+                repos.add(repo.removeprefix("https://github.com/"))
     for i, full in enumerate(sorted(repos)):
         owner, name = full.split("/")
-        links = [("PATREON", f"https://patreon.com/{owner}")] if i % 3 == 0 else []
+        funded = i % 3 == 0 or name == "main"  # sponsor buttons lead somewhere
+        links = [("PATREON", f"https://patreon.com/{owner}")] if funded else []
         graphql.add(FakeRepo(owner, name, has_sponsors_listing=i % 5 == 0, funding_links=links))
     return graphql, repos
+
+
+def _button(query: PackageQuery) -> str | None:
+    return sponsor_button(query.name) if query.ecosystem == "npm" else None
 
 
 def _known_repository(query: PackageQuery) -> str:
@@ -271,7 +292,7 @@ def _known_repository(query: PackageQuery) -> str:
 
 # -- running ------------------------------------------------------------------------------
 async def run(
-    settings: Settings, queries: list[PackageQuery], go_url: str
+    settings: Settings, queries: list[PackageQuery], go_url: str, concurrency: int
 ) -> tuple[float, Resolver]:
     cache = FundingCache(settings)
     sources = [s for s in REGISTRY_SOURCES if s is not GoSource]
@@ -287,7 +308,13 @@ async def run(
                     marks.append(time.perf_counter() - start)
 
             resolver = Resolver(
-                settings, http, cache, github_token=TOKEN, sources=sources, progress=progress
+                settings,
+                http,
+                cache,
+                github_token=TOKEN,
+                sources=sources,
+                progress=progress,
+                github=functools.partial(GitHubSource, concurrency=concurrency),
             )
             start = time.perf_counter()
             results = await resolver.resolve(queries)
@@ -295,6 +322,7 @@ async def run(
     finally:
         cache.close()
     assert len(results) == len(queries)
+    BUTTONS_LEFT.append(sum(1 for r in results.values() for c in r.channels if "?sponsor" in c.url))
     STAGE_ONE.append(marks[0] if marks else elapsed)
     return elapsed, resolver
 
@@ -303,6 +331,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--github-concurrency", type=int, default=CONCURRENCY)
     args = parser.parse_args()
     queries = packages(args.packages)
     servers: dict[str, FakeServer] = {}
@@ -324,10 +353,11 @@ def main() -> None:
                 data_dir=Path(data_dir),
             )
             go_url = go_server.url + "/{path}?go-get=1"
-            cold, first = asyncio.run(run(settings, queries, go_url))
+            concurrency = args.github_concurrency
+            cold, first = asyncio.run(run(settings, queries, go_url, concurrency))
             cold_requests = sum(s.count() for s in every)
             cold_graphql = graphql.calls
-            warm, second = asyncio.run(run(settings, queries, go_url))
+            warm, second = asyncio.run(run(settings, queries, go_url, concurrency))
             warm_requests = sum(s.count() for s in every) - cold_requests
     finally:
         for server in every:
@@ -336,7 +366,7 @@ def main() -> None:
     report(
         args, queries, repos, cold, first, cold_requests, cold_graphql, warm, second, warm_requests
     )
-    if problems or warm_requests or cold_graphql > math.ceil(len(repos) / 100):
+    if problems or warm_requests or cold_graphql > math.ceil(len(repos) / 100) or BUTTONS_LEFT[0]:
         print("FAILED:", problems[:5], f"warm requests={warm_requests}")
         raise SystemExit(1)
 
@@ -357,13 +387,18 @@ def report(
     print(f"packages: {len(queries)} unique ({dict(by_eco)})")
     print(f"fake latency per request: {args.latency * 1000:.0f} ms; per-host concurrency 16")
     print(f"cold resolve: {cold:.2f} s wall, {cold_requests} requests")
-    print(f"  registries done after {STAGE_ONE[0]:.2f} s; GitHub stage {cold - STAGE_ONE[0]:.2f} s")
+    print(
+        f"  registries done after {STAGE_ONE[0]:.2f} s; GitHub stage {cold - STAGE_ONE[0]:.2f} s"
+        f" ({args.github_concurrency} GraphQL queries at a time)"
+    )
     for name, count in sorted(first.stats.requests_by_source.items()):
         print(f"  {name:10} {count:5d} requests")
     ideal = math.ceil(len(repos) / 100)
     print(
         f"GraphQL requests: {cold_graphql} (GitHub repositories {len(repos)}, ceil/100 = {ideal})"
     )
+    buttons = sum(1 for q in queries if _button(q))
+    print(f"npm sponsor buttons: {buttons}, left unresolved: {BUTTONS_LEFT[0]}")
     print(f"cache: hits {first.stats.cache_hits}, misses {first.stats.cache_misses}")
     print(
         f"warm rerun: {warm * 1000:.0f} ms wall, {warm_requests} requests "
@@ -373,6 +408,8 @@ def report(
         json.dumps(
             {
                 "cold_s": round(cold, 3),
+                "github_stage_s": round(cold - STAGE_ONE[0], 3),
+                "github_concurrency": args.github_concurrency,
                 "warm_s": round(warm, 3),
                 "requests": dict(first.stats.requests_by_source),
                 "graphql": cold_graphql,
