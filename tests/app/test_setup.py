@@ -332,3 +332,26 @@ def test_cli_without_a_manifest_says_so(
         monkeypatch.delenv(var, raising=False)
     assert main(["setup", "--no-browser", "--webhook-url", HOOK]) == 1
     assert "cannot read the App manifest app.yml" in capsys.readouterr().err
+
+
+async def test_no_answer_within_the_timeout_exits_non_zero(
+    settings: Settings, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Nobody completes the flow in time (GitHub's code lives an hour): exit 1, say so."""
+    run = await start(settings, options(tmp_path, timeout=0.05))
+    assert await run.result() == 1
+    assert run.lines == ["fundbot setup: no answer from GitHub within 0.05 s"]
+    assert not (tmp_path / ".env").exists()
+
+
+async def test_a_channel_service_without_a_redirect_is_explained(
+    fake: FakeServer, settings: Settings, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """No channel could be created: the message names the two ways to give a webhook URL."""
+    fake.add("HEAD", "/new", status=200)
+    opts = options(tmp_path, webhook_url=None, new_channel_url=f"{fake.url}/new")
+    run = await start(settings, opts)
+    assert (run.url, await run.result()) == ("", 1)
+    assert "200 without a Location" in run.lines[0]
+    assert "--webhook-url" in run.lines[0]
+    assert "WEBHOOK_PROXY_URL" in run.lines[0]

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
@@ -19,6 +20,7 @@ from fundbot.webhook_proxy import (
     Backoff,
     SseEvent,
     SseParser,
+    WebhookProxy,
     delivery,
     js_stringify,
     local_webhook_url,
@@ -274,3 +276,20 @@ async def test_bytes_javascript_would_not_write_fail_the_signature(
 async def test_without_a_usable_proxy_url_nothing_starts(url: str | None) -> None:
     """Unset or non-http WEBHOOK_PROXY_URL: run_proxy returns at once, the server goes on."""
     await asyncio.wait_for(run_proxy(Settings(webhook_proxy_url=url), "http://x/"), 1)
+
+
+async def test_an_unreachable_endpoint_never_stops_the_proxy(fake: FakeServer) -> None:
+    """Deliveries that fail (nothing listens) are logged; the proxy keeps listening."""
+    payload = example("installation", "created")
+    source = _channel(fake, _message("installation", payload))
+    async with aiohttp.ClientSession() as session:
+        proxy = WebhookProxy(source, "http://127.0.0.1:9/api/github/webhooks", session, FAST)
+        task = asyncio.create_task(proxy.run())
+        try:
+            await _until(lambda: fake.count("GET", "/Xk3Channel") >= 4)
+            assert not task.done()
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    assert proxy.forwarded == 0

@@ -174,7 +174,7 @@ async def _run(
             try:
                 return await asyncio.wait_for(asyncio.shield(flow.done), options.timeout)
             except TimeoutError:
-                raise SetupError(f"no answer from GitHub within {options.timeout:.0f} s") from None
+                raise SetupError(f"no answer from GitHub within {options.timeout:g} s") from None
         finally:
             await runner.cleanup()
 
@@ -194,7 +194,10 @@ async def _start(flow: _Flow, options: SetupOptions) -> tuple[web.AppRunner, str
             f"cannot listen on {options.host}:{options.port} ({exc.strerror}); pass --port"
         ) from None
     port = runner.addresses[0][1]
-    return runner, f"http://{options.host}:{port}/"
+    # The browser runs here too: a wildcard address is reached through loopback.
+    host = "127.0.0.1" if options.host in ("", "0.0.0.0", "::") else options.host
+    host = f"[{host}]" if ":" in host else host
+    return runner, f"http://{host}:{port}/"
 
 
 async def convert(session: aiohttp.ClientSession, api_url: str, code: str) -> dict[str, Any]:
