@@ -27,6 +27,7 @@ from fundbot.metrics import Metrics
 from fundbot.settings import Settings
 from fundbot.store import Store
 from fundbot.web import make_app
+from fundbot.webhook_proxy import local_webhook_url, run_proxy
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,14 @@ async def running(
             http=HttpClient(session, settings),
             funding_cache=cache,
         )
-        pool = WorkerPool(queue, Handlers(ctx).table(), concurrency=workers, observer=metrics)
+        pool = WorkerPool(
+            queue,
+            Handlers(ctx).table(),
+            concurrency=workers,
+            # A retry becomes due without a wakeup: look at least as often as retries fall due.
+            poll_interval=min(1.0, max(0.01, queue_backoff)),
+            observer=metrics,
+        )
         pool.start()
         timer = asyncio.create_task(_reconcile_timer(settings, queue))
 
@@ -128,7 +136,10 @@ async def serve(settings: Settings) -> None:
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
         log.info("listening", extra={"host": settings.host, "port": settings.port})
+        # Returns at once unless WEBHOOK_PROXY_URL names a smee-style channel.
+        proxy = asyncio.create_task(run_proxy(settings, local_webhook_url(settings)))
         try:
             await asyncio.Event().wait()
         finally:
+            proxy.cancel()
             await runner.cleanup()

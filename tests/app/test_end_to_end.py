@@ -46,8 +46,8 @@ async def test_redelivery_and_rescan_never_duplicate_issues(
         rescan = github.count() - first
     assert len(github.bot_issues("acme/shop")) == 1
     assert len(github.bot_issues("acme/.github")) == 1
-    # A rescan with nothing changed: the repository list and one (304) tree request per
-    # scanned repository; no blob, no config, no write. The archived one costs nothing.
+    # A rescan with nothing changed: one request, the repository list (a 304); every
+    # repository's `pushed_at` is unchanged, so no tree, no blob, no config, no write.
     assert github.count("PATCH") == 0
     assert github.count(contains="/git/blobs/") == 2
-    assert rescan == 3
+    assert rescan == 1

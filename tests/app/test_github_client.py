@@ -87,8 +87,8 @@ async def test_each_installation_has_its_own_etag_cache() -> None:
 async def test_two_installations_rescan_with_304s_never_crossing(
     fake: FakeServer, tmp_path: Path
 ) -> None:
-    """Two organisations rescanned: unchanged trees come back 304 and reuse the stored scan;
-    no conditional request ever carries the other installation's ETag."""
+    """Two organisations rescanned: their unchanged lists and trees come back 304 and the
+    stored scans are reused; no conditional request carries the other's ETag."""
     github = FakeGitHub()
     github.add_installation(7, "acme", acme())
     beta = [Repo("beta/.github"), Repo("beta/shop", files={"requirements.txt": "flask==3\n"})]
@@ -100,8 +100,15 @@ async def test_two_installations_rescan_with_304s_never_crossing(
         blobs = github.count("GET", "/git/blobs/")
         await app.install(7)
         await app.install(8, "beta")
-    trees = [s for m, p, s in github.requests if "/git/trees/" in p]
-    assert trees[-4:] == [304, 304, 304, 304]
+        # A push that changed nothing we read: the tree is asked again, and answers 304.
+        push = push_payload("beta/shop", installation_id=8, modified=("requirements.txt",))
+        await app.deliver("push", push)
+        await app.settle()
+    lists = [s for m, p, s in github.requests if p == "/installation/repositories"]
+    assert lists == [200, 200, 304, 304]
+    trees = [(p, s) for m, p, s in github.requests if "/git/trees/" in p]
+    assert trees[-1] == ("/repos/beta/shop/git/trees/main", 304)
+    assert len(trees) == 5  # acme's two, beta's two, the push's: none on the rescans
     assert github.count("GET", "/git/blobs/") == blobs
     assert github.foreign_etags == []
     assert len(github.bot_issues("beta/shop")) == 1
@@ -112,7 +119,7 @@ async def test_repositories_are_paged_through_link(fake: FakeServer, tmp_path: P
     """Seven repositories at two a page: every page is followed and every repository
     scanned."""
     github = FakeGitHub()
-    github.per_page_default = 2
+    github.per_page_default = github.per_page_max = 2
     extra = [Repo(f"acme/r{n}", files={"requirements.txt": "flask==3\n"}) for n in range(4)]
     github.add_installation(7, "acme", [*acme(), *extra])
     serve_registry_fixtures(fake)

@@ -106,6 +106,11 @@ class Repo:
     def owner(self) -> str:
         return self.full_name.split("/")[0]
 
+    def pushed_at(self) -> str:
+        """A timestamp that moves whenever the files do (tests edit `files` in place)."""
+        moment = 1_700_000_000 + int(self.tree_sha()[:7], 16)
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+
     def tree_sha(self) -> str:
         listing = "".join(f"{p}\0{blob_sha(t)}" for p, t in sorted(self.files.items()))
         return hashlib.sha1(listing.encode()).hexdigest()
@@ -161,6 +166,7 @@ class FakeGitHub:
         self.graphql = FakeGitHubGraphQL(token="unused")
         self.rate_remaining = 5000
         self.per_page_default = 30
+        self.per_page_max = 100  # GitHub's cap on `per_page`
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status)
         self.bodies: list[tuple[str, str, dict[str, str], Any]] = []  # for OpenAPI checks
         self._lock = threading.RLock()
@@ -171,6 +177,8 @@ class FakeGitHub:
         # Conditional requests that carried an ETag given to another installation.
         self.foreign_etags: list[tuple[int, str]] = []
         self._mounted: set[int] = set()
+        # (repository, "issue" | "comment", number or id) -> {(login, content)}
+        self.reactions: dict[tuple[str, str, int], set[tuple[str, str]]] = {}
 
     # -- arranging ---------------------------------------------------------------------------
     def install(self, server: FakeServer) -> FakeGitHub:
@@ -280,6 +288,8 @@ class FakeGitHub:
                 "body": body,
                 "user": {"login": user, "type": "Bot" if "[bot]" in user else "User"},
                 "html_url": f"https://github.com/{full_name}/issues/{number}",
+                "created_at": _now(),
+                "updated_at": _now(),
             }
             self.repo(full_name).issues[number].comments.append(comment)
             return comment
@@ -383,6 +393,9 @@ class FakeGitHub:
             ("GET", repo + r"/issues/(\d+)/comments", self._list_comments),
             ("POST", repo + r"/issues/(\d+)/comments", self._create_comment),
             ("PATCH", repo + r"/issues/comments/(\d+)", self._edit_comment),
+            ("GET", repo + r"/collaborators/([^/]+)/permission", self._permission),
+            ("POST", repo + r"/issues/comments/(\d+)/reactions", self._comment_reaction),
+            ("POST", repo + r"/issues/(\d+)/reactions", self._issue_reaction),
         ]
 
     # -- auth ---------------------------------------------------------------------------------
@@ -494,6 +507,7 @@ class FakeGitHub:
             "archived": repo.archived,
             "has_issues": repo.has_issues,
             "default_branch": repo.default_branch,
+            "pushed_at": repo.pushed_at(),
         }
 
     def _installation_repos(self, request: Recorded) -> Reply:
@@ -721,7 +735,9 @@ class FakeGitHub:
         issue = repo.issues.get(int(number))
         if issue is None:
             return _error(404, "Not Found")
-        page, headers = self._page(request, list(issue.comments))
+        since = request.query.get("since", "")
+        listed = [c for c in issue.comments if str(c.get("updated_at", "")) >= since]
+        page, headers = self._page(request, listed)
         return _cached(request, page, headers)
 
     def _create_comment(self, request: Recorded, full_name: str, number: str) -> Reply:
@@ -746,9 +762,53 @@ class FakeGitHub:
                     return Reply.of_json(comment)
         return _error(404, "Not Found")
 
+    # -- permissions and reactions -----------------------------------------------------------
+    def reactions_on(self, full_name: str, kind: str, number: int) -> set[tuple[str, str]]:
+        """(login, content) of the reactions on an issue (`kind` "issue") or a comment."""
+        return set(self.reactions.get((full_name.lower(), kind, number), set()))
+
+    def _permission(self, request: Recorded, full_name: str, login: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        role = repo.permissions.get(login, "none")
+        # GitHub's legacy `permission` folds maintain into write and triage into read.
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        user = {"login": login, "type": "User"}
+        return _cached(request, {"permission": legacy, "role_name": role, "user": user})
+
+    def _comment_reaction(self, request: Recorded, full_name: str, comment_id: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        found = any(c["id"] == int(comment_id) for i in repo.issues.values() for c in i.comments)
+        if not found:
+            return _error(404, "Not Found")
+        return self._react(request, repo, "comment", int(comment_id))
+
+    def _issue_reaction(self, request: Recorded, full_name: str, number: str) -> Reply:
+        repo = self._authorised(request, full_name)
+        if isinstance(repo, Reply):
+            return repo
+        if int(number) not in repo.issues:
+            return _error(404, "Not Found")
+        return self._react(request, repo, "issue", int(number))
+
+    def _react(self, request: Recorded, repo: Repo, kind: str, target: int) -> Reply:
+        content = request.json().get("content")
+        if content not in REACTIONS:
+            return _error(422, "Validation Failed")
+        given = self.reactions.setdefault((repo.full_name.lower(), kind, target), set())
+        entry = (f"{self.slug}[bot]", str(content))
+        data = {"id": next(self._ids), "content": content, "user": {"login": entry[0]}}
+        # GitHub answers 200 for a reaction the user already gave, 201 for a new one.
+        status = 200 if entry in given else 201
+        given.add(entry)
+        return Reply.of_json(data, status)
+
     # -- helpers -----------------------------------------------------------------------------
     def _page(self, request: Recorded, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
-        per_page = int(request.query.get("per_page", self.per_page_default))
+        per_page = min(int(request.query.get("per_page", self.per_page_default)), self.per_page_max)
         page = int(request.query.get("page", "1"))
         start = (page - 1) * per_page
         headers: dict[str, str] = {}
@@ -779,6 +839,13 @@ def _diff(base: dict[str, str], head: dict[str, str]) -> list[dict[str, Any]]:
         entries.append(entry)
     entries += [{"sha": "0" * 40, "filename": p, "status": "removed"} for p in sorted(removed)]
     return sorted(entries, key=lambda e: e["filename"])
+
+
+REACTIONS = frozenset({"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"})
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _cached(request: Recorded, data: Any, headers: dict[str, str] | None = None) -> Reply:

@@ -30,6 +30,7 @@ class RepoInfo:
     fork: bool = False
     has_issues: bool = True
     private: bool = False
+    pushed_at: str | None = None  # moves on every push to any branch
 
     @property
     def owner(self) -> str:
@@ -44,6 +45,7 @@ class RepoInfo:
             fork=bool(data.get("fork")),
             has_issues=bool(data.get("has_issues", True)),
             private=bool(data.get("private")),
+            pushed_at=str(data["pushed_at"]) if data.get("pushed_at") else None,
         )
 
 
@@ -66,9 +68,15 @@ class Tree:
 
 async def list_repositories(gh: GitHubClient) -> list[RepoInfo]:
     """Every repository the installation can see (paginated through `Link`)."""
+    # 100 a page (GitHub's most): an organisation of 100 repositories is one request, a 304
+    # when nothing was pushed anywhere.
     repos = [
         RepoInfo.from_api(item)
-        async for item in gh.getiter("/installation/repositories", iterable_key="repositories")
+        async for item in gh.getiter(
+            "/installation/repositories{?per_page}",
+            {"per_page": "100"},
+            iterable_key="repositories",
+        )
     ]
     return sorted(repos, key=lambda r: r.full_name.lower())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from fundbot.config import FundbotConfig
 from fundbot.errors import ConfigProblem
@@ -43,13 +43,22 @@ async def scan_repository(
     previous: StoredScan | None,
     org_config: FundbotConfig,
     max_bytes: int,
+    listed: bool = False,
 ) -> RepositoryScan:
-    """Scan a repository's default branch, reusing the last scan when its tree is unchanged."""
+    """Scan a repository's default branch, reusing the last scan when its tree is unchanged.
+
+    `listed`: `repo` comes fresh from the repository list, so an unchanged `pushed_at`
+    proves that nothing was pushed since the last scan, and the tree need not be asked for.
+    """
     info = asdict(repo)
     reason = skip_reason(repo, org_config)
     if reason is not None:
         stored = StoredScan(repo.full_name, info, None, None, (), (), reason, time.time())
         return RepositoryScan(stored, org_config, (), reused=False)
+    if listed and previous is not None and _not_pushed_since(repo, previous):
+        repo_text = info_config_text(previous)
+        config, problems = await repository_config(read, repo.full_name, repo_text=repo_text)
+        return RepositoryScan(previous, config, tuple(problems), reused=True)
     tree = await dependency_tree(gh, repo.full_name, repo.default_branch, ())
     unchanged = (
         previous is not None
@@ -62,7 +71,11 @@ async def scan_repository(
         repo_text = await read(repo.full_name, CONFIG_PATH)
     config, problems = await repository_config(read, repo.full_name, repo_text=repo_text)
     if unchanged and previous is not None:
-        return RepositoryScan(previous, config, tuple(problems), reused=True)
+        info["config_text"] = repo_text
+        if info == previous.info:
+            return RepositoryScan(previous, config, tuple(problems), reused=True)
+        # Same files, newer facts (pushed_at): remember them so the next rescan skips the tree.
+        return RepositoryScan(replace(previous, info=info), config, tuple(problems), reused=False)
     files, errors = await _read_files(gh, repo, tree, config.ignore_paths, max_bytes)
     result = scan_files(files)
     info["config_text"] = repo_text
@@ -77,6 +90,13 @@ async def scan_repository(
         time.time(),
     )
     return RepositoryScan(stored, config, tuple(problems), reused=False)
+
+
+def _not_pushed_since(repo: RepoInfo, previous: StoredScan) -> bool:
+    if previous.skipped is not None or previous.tree_sha is None or repo.pushed_at is None:
+        return False
+    known = {k: v for k, v in previous.info.items() if k != "config_text"}
+    return known == asdict(repo)
 
 
 def info_config_text(scan: StoredScan | None) -> str | None:

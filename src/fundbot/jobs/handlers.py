@@ -76,14 +76,17 @@ class Handlers:
         org_name = f"{owner}/{ORG_REPOSITORY}".lower()
         first = [r for r in repos if r.full_name.lower() == org_name]
         results = [
-            await self._scan(gh, job.installation_id, r, default_config(), read) for r in first
+            await self._scan(gh, job.installation_id, r, default_config(), read, listed=True)
+            for r in first
         ]
         org_config, _ = await self._org_config(job.installation_id, owner, read)
         limit = asyncio.Semaphore(REPO_CONCURRENCY)
 
         async def scan(repo: RepoInfo) -> tuple[RepoInfo, FundbotConfig, list[ConfigProblem]]:
             async with limit:
-                return await self._scan(gh, job.installation_id, repo, org_config, read)
+                return await self._scan(
+                    gh, job.installation_id, repo, org_config, read, listed=True
+                )
 
         rest = [r for r in repos if r.full_name.lower() != org_name]
         results += await asyncio.gather(*(scan(r) for r in rest))
@@ -167,6 +170,8 @@ class Handlers:
         repo: RepoInfo,
         org_config: FundbotConfig,
         read: CachedReader,
+        *,
+        listed: bool = False,
     ) -> tuple[RepoInfo, FundbotConfig, list[ConfigProblem]]:
         previous = await self.ctx.store.scan(installation_id, repo.full_name)
         try:
@@ -177,6 +182,7 @@ class Handlers:
                 previous=previous,
                 org_config=org_config,
                 max_bytes=self.ctx.settings.max_manifest_bytes,
+                listed=listed,
             )
         except BadRequest as exc:
             if exc.status_code not in (404, 409):  # 409: an empty repository
