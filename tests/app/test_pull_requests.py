@@ -14,6 +14,7 @@ from gidgethub import sansio
 from fundbot.config import default_config
 from fundbot.events import decide
 from fundbot.github.pulls import PullFile
+from fundbot.jobs.publishing import StateKeeper
 from fundbot.jobs.pull_requests import (
     added_dependencies,
     describe_additions,
@@ -460,3 +461,28 @@ def test_describe_keeps_only_additions_the_plan_can_fund() -> None:
     assert [(a.package, a.amount_before, a.amount_after) for a in result] == [
         ("npm:paid", None, 4000)
     ]
+
+
+@pytest.mark.parametrize(
+    ("state", "listed"),
+    [
+        ({}, True),
+        ({"excluded": ["github:RubenVerborgh"]}, False),
+        ({"exclude": ["npm:follow-*"]}, False),
+        ({"funded_elsewhere": ["github:rubenverborgh"]}, True),
+    ],
+)
+async def test_people_s_exclusions_apply_to_the_comment(
+    fake: FakeServer, tmp_path: Path, state: dict[str, list[str]], listed: bool
+) -> None:
+    """A recipient or pattern a person excluded (`/fundbot exclude`) is not offered in a PR."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        await StateKeeper(app.started.context).save(7, state)
+        head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        pull = github.open_pull(SHOP, head)
+        await deliver_pr(app, pull)
+    assert len(github.bot_comments(SHOP, pull.number)) == int(listed)

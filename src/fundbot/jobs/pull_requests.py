@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
 
 from fundbot.allocation import preferred_channel, recipient_id
 from fundbot.config import FundbotConfig
@@ -22,9 +24,11 @@ from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner
+from fundbot.jobs.publishing import bot_login
 from fundbot.model import Dependency, PackageFunding, Plan
 from fundbot.pledge import build_plan, package_id
 from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
+from fundbot.render.context import state_ids
 from fundbot.render.data_block import marker
 from fundbot.scanners import scan_files
 from fundbot.store import IssueRef, StoredScan
@@ -134,15 +138,20 @@ class PullRequests:
         added: Sequence[Dependency],
     ) -> list[PullRequestAddition]:
         """Funding for each added package and how the organisation plan would change."""
+        owner = repository.partition("/")[0]
+        state = await self.planner.state.load(gh, inst, owner, config.plan_repository)
+        config, excluded, elsewhere = with_state(config, state)
+        plan = partial(
+            build_plan, owner=owner, excluded_recipients=excluded, funded_elsewhere=elsewhere
+        )
         scans = [s for s in await self.ctx.store.scans(inst) if s.skipped is None]
         usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
         key = next((n for n in usage if n.casefold() == repository.casefold()), repository)
         merged = {**usage, key: (*usage.get(key, ()), *added)}
         developers = await self.planner.developers(gh, inst, config, scans, recount=False)
         funding = await self._resolve(inst, (d for deps in merged.values() for d in deps))
-        owner = repository.partition("/")[0]
-        before = build_plan(usage, funding, config, developers, owner=owner)
-        after = build_plan(merged, funding, config, developers, owner=owner)
+        before = plan(usage, funding, config, developers)
+        after = plan(merged, funding, config, developers)
         return describe_additions(representatives(added), funding, before, after, config)
 
     async def _resolve(
@@ -184,7 +193,7 @@ class PullRequests:
             marker=mark,
             body=render_pull_request_comment(scope, additions),
             create=bool(additions),
-            bot_login=await self._bot_login(),
+            bot_login=await bot_login(self.ctx),
             remembered=remembered,
         )
         number = published.comment_id if published.comment_id is not None else NO_COMMENT
@@ -194,21 +203,19 @@ class PullRequests:
             )
         log.info("pull request comment %s", published.outcome, extra={"pull_request": scope})
 
-    async def _bot_login(self) -> str | None:
-        """The App's own login (`slug[bot]`), asked once and kept with the publisher's."""
-        login = await self.ctx.store.get_meta("bot_login")
-        if login is not None:
-            return login or None
-        auth = self.ctx.github.auth
-        if auth is None:
-            return None
-        app = await self.ctx.github.app_client().getitem("/app", jwt=auth.app_jwt())
-        login = f"{app['slug']}[bot]"
-        await self.ctx.store.set_meta("bot_login", login)
-        return login
-
 
 # -- pure steps ------------------------------------------------------------------------------
+
+
+def with_state(
+    config: FundbotConfig, state: Mapping[str, Any]
+) -> tuple[FundbotConfig, frozenset[str], frozenset[str]]:
+    """The commands' state applied as `Planner.plan` applies it, so that amounts match the
+    published plan: (config with patterns in `exclude`, excluded ids, funded elsewhere)."""
+    patterns = tuple(sorted(state_ids(state, "exclude")))
+    config = replace(config, exclude=(*config.exclude, *patterns))
+    excluded = state_ids(state, "excluded") | frozenset(patterns)
+    return config, excluded, state_ids(state, "funded_elsewhere")
 
 
 def scan_sides(
