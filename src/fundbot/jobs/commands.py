@@ -91,11 +91,11 @@ class Request:
     @property
     def valid(self) -> tuple[CommentCommand, ...]:
         """The commands fundbot can carry out (help and malformed ones aside)."""
-        return tuple(c for c in self.commands if c.name not in ("help", *unusable(self.commands)))
+        return tuple(c for c in self.commands if usable(c))
 
     @property
     def needs_help(self) -> bool:
-        return any(c.name == "help" for c in self.commands) or bool(unusable(self.commands))
+        return any(not usable(c) for c in self.commands)
 
 
 def box_commands(boxes: Any) -> list[CommentCommand]:
@@ -111,14 +111,11 @@ def box_commands(boxes: Any) -> list[CommentCommand]:
     return found
 
 
-def unusable(commands: Sequence[CommentCommand]) -> set[str]:
-    """Names of unknown commands and of those missing their argument."""
-    internal = set(BOXES.values())
-    return {
-        c.name
-        for c in commands
-        if (not c.known and c.name not in internal) or (c.name in ARGUMENTS and not c.argument)
-    }
+def usable(command: CommentCommand) -> bool:
+    """False for help, unknown commands and those missing their argument."""
+    if command.name == "help" or not (command.known or command.name in BOXES.values()):
+        return False
+    return command.name not in ARGUMENTS or bool(command.argument)
 
 
 def apply(state: State, command: CommentCommand) -> State:
@@ -132,7 +129,7 @@ def apply(state: State, command: CommentCommand) -> State:
     elif name == "funded-elsewhere":
         new["funded_elsewhere"] = [*new.get("funded_elsewhere", []), arg]
     elif name == "include":
-        new["exclude"] = [p for p in new.get("exclude", []) if p.casefold() != arg.casefold()]
+        new["exclude"] = _without(new.get("exclude", []), arg)
         new["excluded"] = _without(new.get("excluded", []), arg)
     elif name == "include-recipient":
         new["excluded"] = _without(new.get("excluded", []), arg)

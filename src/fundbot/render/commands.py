@@ -231,9 +231,11 @@ def clean_state(raw: Any) -> dict[str, list[str]]:
     state: dict[str, list[str]] = {}
     source = raw if isinstance(raw, Mapping) else {}
     for key in STATE_KEYS:
+        values = source.get(key)
         seen: dict[str, str] = {}
-        for item in sorted(state_ids(source, key)):
-            if item and len(item) <= 2 * MAX_ARGUMENT:
+        # The first spelling wins: a later `/fundbot exclude NPM:*` keeps `npm:*`.
+        for item in values if isinstance(values, list | tuple) else ():
+            if isinstance(item, str) and item and len(item) <= 2 * MAX_ARGUMENT:
                 seen.setdefault(item.casefold(), item)
         state[key] = sorted(seen.values())[:MAX_STATE_ITEMS]
     return state
