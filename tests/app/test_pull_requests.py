@@ -285,19 +285,25 @@ def _pull(number: int = 3) -> PullRequest:
 
 
 @pytest.mark.parametrize(
-    ("action", "queued"),
+    ("action", "changes", "queued"),
     [
-        ("opened", True),
-        ("synchronize", True),
-        ("reopened", True),
-        ("closed", False),
-        ("labeled", False),
+        ("opened", None, True),
+        ("synchronize", None, True),
+        ("reopened", None, True),
+        ("edited", {"base": {"ref": {"from": "develop"}}}, True),
+        ("edited", {"title": {"from": "WIP"}}, False),
+        ("closed", None, False),
+        ("labeled", None, False),
     ],
 )
-async def test_router_queues_only_opened_synchronize_reopened(action: str, queued: bool) -> None:
-    """Only the actions that can change what a pull request adds queue a job."""
+async def test_router_queues_only_when_the_additions_may_change(
+    action: str, changes: dict[str, Any] | None, queued: bool
+) -> None:
+    """Opened, pushed, reopened or moved to another base: a job; anything else: none."""
     payload = pr_payload(_pull())
     payload["action"] = action
+    if changes is not None:
+        payload["changes"] = changes
     jobs = await decide(_event(payload))
     expected = {"number": 3, "head_sha": "b" * 40, "base_sha": "a" * 40}
     assert [(j.kind, j.repository, dict(j.payload)) for j in jobs] == (
@@ -392,6 +398,22 @@ async def test_comment_deleted_by_a_person_is_written_again(
         await deliver_pr(app, pull, "synchronize")
     assert "babel-core" in only_comment(github, pull.number)
     assert github.count("POST", "/comments") == 2
+
+
+async def test_file_github_refuses_counts_on_neither_side(fake: FakeServer, tmp_path: Path) -> None:
+    """A 403 reading one side of a file: the file is left out, the job still completes."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
+        pull = github.open_pull(SHOP, head)
+        github.fail("GET", r"/contents/package\.json$", 403)
+        await deliver_pr(app, pull)
+        counts = await app.started.context.queue.counts()
+    assert github.bot_comments(SHOP, pull.number) == []
+    assert counts["failed"] == 0
 
 
 # -- the pure steps ---------------------------------------------------------------------------

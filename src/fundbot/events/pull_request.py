@@ -21,6 +21,14 @@ def _sha(side: Any) -> str | None:
     return sha if isinstance(sha, str) and _SHA.fullmatch(sha) else None
 
 
+@router.register("pull_request", action="edited")
+async def check_retargeted_pull_request(event: sansio.Event, jobs: list[Job]) -> None:
+    """A pull request moved to another base branch adds something else: look again."""
+    changes = event.data.get("changes")
+    if isinstance(changes, dict) and "base" in changes:
+        await check_pull_request(event, jobs)
+
+
 @router.register("pull_request", action="opened")
 @router.register("pull_request", action="synchronize")
 @router.register("pull_request", action="reopened")

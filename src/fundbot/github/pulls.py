@@ -104,6 +104,8 @@ async def read_at(
     except BadRequest as exc:
         if exc.status_code == 404:
             return None
+        if exc.status_code == 403:  # over 100 MB, or a path the token may not read
+            raise Unreadable(f"refused by GitHub ({exc.status_code})") from exc
         raise
     if not isinstance(data, dict) or data.get("type", "file") != "file":
         return None  # a directory or a submodule where a dependency file used to be
@@ -112,9 +114,14 @@ async def read_at(
         raise Unreadable(f"{size / 1e6:.1f} MB is over the limit")
     if data.get("encoding") == TOO_BIG_ENCODING and isinstance(data.get("sha"), str):
         # Files over 1 MB come without content; the git blob API serves up to 100 MB.
-        data = await gh.getitem(
-            "/repos/{+repo}/git/blobs/{sha}", {"repo": repository, "sha": data["sha"]}
-        )
+        try:
+            data = await gh.getitem(
+                "/repos/{+repo}/git/blobs/{sha}", {"repo": repository, "sha": data["sha"]}
+            )
+        except BadRequest as exc:
+            if exc.status_code not in (403, 404):
+                raise
+            raise Unreadable(f"its blob could not be read ({exc.status_code})") from exc
     text = decode_blob(data)
     if text is None:
         raise Unreadable("could not be decoded")
