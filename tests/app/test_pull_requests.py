@@ -416,6 +416,34 @@ async def test_file_github_refuses_counts_on_neither_side(fake: FakeServer, tmp_
     assert counts["failed"] == 0
 
 
+async def test_long_pull_request_pages_and_a_lost_store_never_duplicate(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """Files and comments over several pages; with the store lost, our comment is found on
+    its page and edited, never posted twice."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registries(fake)
+    added = {"follow-redirects": "^1.15.0"}
+    many = {f"docs/page{i:03}.md": f"page {i}\n" for i in range(120)}
+    async with app_under_test(fake, tmp_path / "first", github) as app:
+        await installed(app)
+        head = shop_files(**{"package.json": package_json(**added)}) | many
+        pull = github.open_pull(SHOP, head)
+        for i in range(110):
+            github.add_comment(SHOP, pull.number, f"comment {i}", "alice")
+        await deliver_pr(app, pull)
+    assert github.count("GET", f"/pulls/{pull.number}/files") == 2
+    async with app_under_test(fake, tmp_path / "second", github) as app:
+        await installed(app)
+        added["babel-core"] = "^6.26.0"
+        github.push_pull(SHOP, pull.number, shop_files(**{"package.json": package_json(**added)}))
+        await deliver_pr(app, pull, "synchronize")
+    assert "babel-core" in only_comment(github, pull.number)
+    assert github.count("POST", "/comments") == 1
+    assert github.count("GET", f"/issues/{pull.number}/comments") == 4  # two pages, twice
+
+
 # -- the pure steps ---------------------------------------------------------------------------
 
 
