@@ -69,7 +69,8 @@ def spec_skip_reason(spec: str) -> SkipReason | None:
         return "git"
     if spec.startswith(("http://", "https://")):
         return url_skip_reason(spec)
-    if "/" in spec and ":" not in spec and not spec.startswith("@") and " " not in spec:
+    repo = spec.split("#", 1)[0]
+    if "/" in repo and ":" not in repo and not repo.startswith("@") and " " not in repo:
         return "git"  # `user/repo` or `user/repo#ref`: GitHub shorthand
     return None
 

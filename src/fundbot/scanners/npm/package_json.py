@@ -36,6 +36,8 @@ def declared(name: str, spec: Any) -> tuple[str, str | None, SkipReason | None]:
         return name.strip(), None, "invalid"
     spec = spec.strip()
     alias = split_alias(spec)
+    if alias is None and spec.startswith("npm:"):
+        return name.strip(), spec, "invalid"  # `npm:` with no package after it
     if alias is not None:
         real, rng = alias
         if real.strip():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+from itertools import repeat
 from typing import Any
 
 from fundbot.model import Dependency
@@ -28,16 +30,23 @@ _SKIP = len(_NM)
 
 
 def parse(path: str, text: str) -> list[Dependency]:
-    """v2 carries both layouts; `packages` alone is complete, so the v1 tree is not read."""
+    """Decode and walk with the cyclic GC paused (see gc_paused)."""
     with gc_paused():
-        data = expect_mapping(path, load_json(path, text))
-        packages = data.get("packages")
-        if packages is not None:
-            return _flat(path, expect_mapping(path, packages, "`packages`"))
-        tree = data.get("dependencies")
-        if tree is None:
-            return []
-        return build(path, _nested(expect_mapping(path, tree, "`dependencies`")))
+        # The decoded document dies inside _parse's frame, before the GC is back on: were it
+        # still alive then, the next collection would walk all of it once more.
+        return _parse(path, text)
+
+
+def _parse(path: str, text: str) -> list[Dependency]:
+    """v2 carries both layouts; `packages` alone is complete, so the v1 tree is not read."""
+    data = expect_mapping(path, load_json(path, text))
+    packages = data.get("packages")
+    if packages is not None:
+        return _flat(path, expect_mapping(path, packages, "`packages`"))
+    tree = data.get("dependencies")
+    if tree is None:
+        return []
+    return build(path, _nested(expect_mapping(path, tree, "`dependencies`")))
 
 
 def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
@@ -45,20 +54,27 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
     intermediate objects; direct dependencies are marked afterwards from the few members."""
     found: dict[tuple[str, str | None], Dependency] = {}
     members: list[tuple[str, Any]] = []
+    unusual: list[tuple[Dependency, str]] = []  # sources other than a registry tarball
     rank = SCOPE_RANK
+    setdefault = found.setdefault
     set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = _SET
     for key, entry in packages.items():
         idx = key.rfind(_NM)
         if idx < 0:
             members.append((key, entry))  # the root or a workspace member: our own packages
             continue
+        if type(entry) is not dict:
+            continue
         # `in` before a lookup: rare keys cost a probe, not a method call.
-        if type(entry) is not dict or ("link" in entry and entry["link"]):  # noqa: RUF019
-            continue  # a symlink to a workspace member, declared by that member's entry
-        name = entry["name"] if "name" in entry else key[idx + _SKIP :]
+        if "name" in entry:  # an alias (`string-width-cjs` installs `string-width`)
+            name = entry["name"]
+            if type(name) is not str:
+                continue
+        else:
+            name = key[idx + _SKIP :]
         version = entry.get("version")
-        if type(name) is not str or (version is not None and type(version) is not str):
-            continue  # not something npm wrote; nothing trustworthy to report
+        if type(version) is not str and (version is not None or entry.get("link")):
+            continue  # a symlink to a workspace member (declared by it), or junk
         if "dev" in entry and entry["dev"]:  # noqa: RUF019
             scope = "dev"
         elif ("optional" in entry and entry["optional"]) or (  # noqa: RUF019
@@ -69,29 +85,27 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
             scope = "peer"
         else:
             scope = "runtime"
-        ident = (name, version)
-        dep = found.get(ident)
-        if dep is not None:
-            if rank[scope] < rank[dep.scope]:
-                set_scope(dep, scope)
-            continue
-        resolved = entry.get("resolved")
         dep = _new(Dependency)
-        set_eco(dep, ECOSYSTEM)
+        set_scope(dep, scope)
+        seen = setdefault((name, version), dep)
+        if seen is not dep:  # the same package installed at two paths
+            if rank[scope] < rank[seen.scope]:
+                set_scope(seen, scope)
+            continue
         set_name(dep, name)
         set_version(dep, version)
-        set_scope(dep, scope)
-        set_direct(dep, False)
-        set_manifest(dep, path)
-        set_skip(
-            dep,
-            None
-            if type(resolved) is not str or "/-/" in resolved
-            else resolved_skip_reason(resolved),
-        )
-        found[ident] = dep
+        resolved = entry.get("resolved")
+        if type(resolved) is str and "/-/" not in resolved:
+            unusual.append((dep, resolved))
+    deps = list(found.values())
+    # The fields every entry shares are written in C-level passes, not per entry.
+    for setter, value in ((set_eco, ECOSYSTEM), (set_direct, False), (set_manifest, path)):
+        deque(map(setter, deps, repeat(value)), maxlen=0)
+    deque(map(set_skip, deps, repeat(None)), maxlen=0)
+    for dep, resolved in unusual:
+        set_skip(dep, resolved_skip_reason(resolved))
     _mark_direct(packages, members, found)
-    return list(found.values())
+    return deps
 
 
 def _mark_direct(
