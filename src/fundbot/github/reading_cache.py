@@ -24,6 +24,10 @@ class CachedReader:
         """Take an answer known without asking (a file's text from an unchanged tree)."""
         self._memo[(repository.lower(), path)] = text
 
+    def forget(self, repository: str, path: str) -> None:
+        """Drop a remembered answer (a seed from the last scan, before the tree is seen)."""
+        self._memo.pop((repository.lower(), path), None)
+
     async def __call__(self, repository: str, path: str) -> str | None:
         key = (repository.lower(), path)
         if key in self._memo:

@@ -124,6 +124,13 @@ class Handlers:
         read = CachedReader(gh)
         org_config, _ = await self._org_config(job.installation_id, owner, read)
         _, config, problems = await self._scan(gh, job.installation_id, repo, org_config, read)
+        if repo.full_name.lower() == f"{owner}/{ORG_REPOSITORY}".lower():
+            now = await self.ctx.store.scan(job.installation_id, repo.full_name)
+            if info_config_text(now) != info_config_text(previous):
+                # Every repository's settings and the plan rest on the org's file: all again
+                # (cheap: unchanged repositories are known unchanged from the list alone).
+                await self.ctx.queue.enqueue([Job("scan_installation", job.installation_id)])
+                return
         plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=False)
         await self.publisher.repository_issue(gh, job.installation_id, repo, plan, config, problems)
         plan_repo = f"{owner}/{org_config.plan_repository}"
@@ -174,6 +181,9 @@ class Handlers:
         listed: bool = False,
     ) -> tuple[RepoInfo, FundbotConfig, list[ConfigProblem]]:
         previous = await self.ctx.store.scan(installation_id, repo.full_name)
+        # Its own settings file: the tree decides whether the last scan's text still holds,
+        # not a seed taken from that scan (the org's `.github` is seeded before it is scanned).
+        read.forget(repo.full_name, CONFIG_PATH)
         try:
             result = await scan_repository(
                 gh,
@@ -192,6 +202,8 @@ class Handlers:
             return repo, org_config, []
         if not result.reused:
             await self.ctx.store.save_scan(installation_id, result.stored)
+        if result.stored.tree_sha is not None:
+            read.seed(repo.full_name, CONFIG_PATH, info_config_text(result.stored))
         return repo, result.config, list(result.config_problems)
 
     async def _org_config(
