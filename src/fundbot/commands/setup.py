@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import webbrowser
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,12 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--org", help="register the App on this organisation")
     parser.add_argument("--name", help="the App's name (GitHub lets you change it there too)")
     parser.add_argument("--webhook-url", help="this server's public webhook URL")
-    parser.add_argument("--manifest", type=Path, default=Path("app.yml"), help="the manifest")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=Path(str(resources.files("fundbot") / "data" / "app.yml")),
+        help="the App manifest (default: the app.yml shipped with fundbot)",
+    )
     parser.add_argument("--env-file", type=Path, default=Path(".env"))
     parser.add_argument("--host", default="127.0.0.1", help="where the local page listens")
     parser.add_argument("--port", type=int, default=3000, help="the local page's port (3000)")
