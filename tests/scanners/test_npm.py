@@ -412,3 +412,67 @@ def test_binary_junk_is_a_manifest_error_or_nothing() -> None:
             assert scan_file(name, junk) == []
         except ManifestError as exc:
             assert exc.path == name
+
+
+PNPM_V9 = """lockfileVersion: '9.0'
+importers:
+  .:
+    dependencies:
+      app-lib:
+        specifier: ^1.0.0
+        version: 1.0.0(peer@2.0.0)
+    devDependencies:
+      test-tool:
+        specifier: ^3.0.0
+        version: 3.0.0
+      cjs:
+        specifier: npm:string-width@^4
+        version: string-width@4.2.3
+packages:
+  app-lib@1.0.0: {resolution: {integrity: sha512-a}}
+  peer@2.0.0: {resolution: {integrity: sha512-b}}
+  shared@1.0.0: {resolution: {integrity: sha512-c}}
+  test-tool@3.0.0: {resolution: {integrity: sha512-d}}
+  dev-only@5.0.0: {resolution: {integrity: sha512-e}}
+  string-width@4.2.3: {resolution: {integrity: sha512-f}}
+  emoji@8.0.0: {resolution: {integrity: sha512-g}}
+  native@1.0.0: {resolution: {integrity: sha512-h}}
+  orphan@0.1.0: {resolution: {integrity: sha512-i}}
+snapshots:
+  app-lib@1.0.0(peer@2.0.0):
+    dependencies:
+      peer: 2.0.0
+      shared: 1.0.0
+    optionalDependencies:
+      native: 1.0.0
+  peer@2.0.0: {}
+  shared@1.0.0: {}
+  test-tool@3.0.0:
+    dependencies:
+      shared: 1.0.0
+      dev-only: 5.0.0
+  dev-only@5.0.0: {}
+  string-width@4.2.3:
+    dependencies:
+      emoji: 8.0.0
+  emoji@8.0.0: {}
+  native@1.0.0:
+    optional: true
+  orphan@0.1.0: {}
+"""
+
+
+def test_pnpm_v9_scopes_from_the_graph() -> None:
+    """v9 has no `dev` flag: packages only devDependencies reach are dev, shared ones runtime,
+    all-optional snapshots optional, and unreachable ones runtime."""
+    assert _rows(npm.parse("pnpm-lock.yaml", PNPM_V9) or []) == [
+        ("app-lib", "1.0.0", "runtime", True, None),
+        ("test-tool", "3.0.0", "dev", True, None),
+        ("string-width", "4.2.3", "dev", True, None),
+        ("peer", "2.0.0", "runtime", False, None),
+        ("shared", "1.0.0", "runtime", False, None),
+        ("dev-only", "5.0.0", "dev", False, None),
+        ("emoji", "8.0.0", "dev", False, None),
+        ("native", "1.0.0", "optional", False, None),
+        ("orphan", "0.1.0", "runtime", False, None),
+    ]

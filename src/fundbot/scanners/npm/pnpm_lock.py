@@ -15,6 +15,7 @@ from fundbot.scanners.npm._common import (
     spec_skip_reason,
     split_descriptor,
 )
+from fundbot.scanners.npm.pnpm_graph import v9_scopes
 
 _IMPORTER_SECTIONS = (
     ("dependencies", "runtime"),
@@ -35,9 +36,9 @@ def parse(path: str, text: str) -> list[Dependency]:
         if isinstance(importer, dict):
             _importer(found, importer, major)
     packages = expect_mapping(path, data.get("packages") or {}, "`packages`")
-    optional = _v9_optional(data.get("snapshots")) if major >= 9 else None
+    scopes = v9_scopes(importers, data.get("snapshots")) if major >= 9 else {}
     for key, entry in packages.items():
-        _package(found, str(key), entry if isinstance(entry, dict) else {}, major, optional)
+        _package(found, str(key), entry if isinstance(entry, dict) else {}, major, scopes)
     return build(path, found)
 
 
@@ -107,7 +108,7 @@ def split_key(key: str, major: int) -> tuple[str, str] | None:
 
 
 def _package(
-    found: Found, key: str, entry: dict[str, Any], major: int, optional: set[str] | None
+    found: Found, key: str, entry: dict[str, Any], major: int, scopes: dict[str, str]
 ) -> None:
     split = split_key(key, major)
     name = entry.get("name")
@@ -123,10 +124,10 @@ def _package(
         skip = spec_skip_reason(version)
     if entry.get("dev") is True:
         scope = "dev"
-    elif entry.get("optional") is True or (optional is not None and key in optional):
+    elif entry.get("optional") is True:
         scope = "optional"
     else:
-        scope = "runtime"
+        scope = scopes.get(key, "runtime")
     add(found, name, version, scope, False, skip)
 
 
@@ -144,18 +145,3 @@ def _resolution_skip(key: str, resolution: Any) -> SkipReason | None:
     if isinstance(tarball, str):
         return resolved_skip_reason(tarball)
     return None
-
-
-def _v9_optional(snapshots: Any) -> set[str]:
-    """v9 moved `optional` to snapshots: a package is optional when every snapshot says so."""
-    if not isinstance(snapshots, dict):
-        return set()
-    optional: set[str] = set()
-    required: set[str] = set()
-    for key, snap in snapshots.items():
-        base = strip_peers(str(key), 9)
-        if isinstance(snap, dict) and snap.get("optional") is True:
-            optional.add(base)
-        else:
-            required.add(base)
-    return optional - required
