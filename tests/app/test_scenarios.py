@@ -322,6 +322,9 @@ async def test_closed_issue_stays_closed_until_the_plan_changes_materially(
         await app.settle()
         assert (issue.state, issue.body) == ("closed", closed_body)
         assert github.count("PATCH", f"/repos/{SHOP}/") == 0
+        looked = github.count("GET", f"/repos/{SHOP}/issues")
+        await app.install()  # the same plan again: the closed issue is not even looked at
+        assert github.count("GET", f"/repos/{SHOP}/issues") == looked
         github.repo(SHOP).files[REQS] = SHOP_REQUIREMENTS + "django==5.0\n"
         await app.deliver("push", push_payload(SHOP, modified=(REQS,)))
         await app.settle()

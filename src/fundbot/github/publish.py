@@ -144,7 +144,9 @@ async def publish_issue(
     number = int(issue["number"])
     if issue.get("state") == "closed":
         if not materially_different(issue.get("body"), body):
-            return Published("kept_closed", number, body_hash(issue.get("body") or ""))
+            # Remember the body we chose not to write: the same plan next time costs nothing;
+            # a different one is looked at again (and reopens the issue if material).
+            return Published("kept_closed", number, digest)
         await _edit(gh, repository, number, {"state": "open", "body": body})
         return Published("reopened", number, digest)
     if issue.get("body") == body:
