@@ -201,7 +201,11 @@ class PullRequests:
             await self.ctx.store.save_issue(
                 inst, pr.repository, mark, IssueRef(number, published.body_hash)
             )
-        log.info("pull request comment %s", published.outcome, extra={"pull_request": scope})
+        log.info(
+            "pull request comment %s",
+            published.outcome,
+            extra={"installation_id": inst, "pull_request": scope},
+        )
 
 
 # -- pure steps ------------------------------------------------------------------------------
@@ -240,7 +244,8 @@ def added_dependencies(
 
 
 def representatives(added: Sequence[Dependency]) -> list[Dependency]:
-    """One entry per package, sorted: the direct declaration (the line a person wrote) first."""
+    """One entry per package, sorted by package: a direct entry over a transitive one (the
+    line a person wrote, or the lockfile entry for it), then the first file by path."""
     best: dict[tuple[str, str], Dependency] = {}
     for dep in sorted(added, key=lambda d: (not d.direct, d.manifest)):
         best.setdefault(dep.key, dep)
