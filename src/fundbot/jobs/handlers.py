@@ -155,8 +155,11 @@ class Handlers:
         installations = {i: a for i, a, _ in await self.ctx.store.installations()}
         owner = installations.get(job.installation_id)
         if owner:
-            # The plan issue's one writer is its repository's serial key: queue, don't write.
-            plan_repo = f"{owner}/{ORG_REPOSITORY}"
+            # The plan issue's one writer is its repository's serial key: queue, don't write,
+            # and name the repository the settings name (as every other publish_plan does).
+            gh = await self.ctx.github.for_installation(job.installation_id)
+            org_config, _ = await self._org_config(job.installation_id, owner, CachedReader(gh))
+            plan_repo = f"{owner}/{org_config.plan_repository}"
             await self.ctx.queue.enqueue([Job("publish_plan", job.installation_id, plan_repo)])
 
     async def reconcile(self, job: Job) -> None:
