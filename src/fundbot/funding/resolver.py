@@ -248,7 +248,7 @@ class Resolver:
         if not items:
             return
         targets = {t for m in items for t in m.buttons() if t != m.github_repo}
-        self.stats.github_repositories += len({m.github_repo for m in items} - {None} | targets)
+        self.stats.github_repositories += len({r for m in items if (r := m.github_repo)} | targets)
         if not self.github_token:
             for item in items:
                 item.github_skipped = True
