@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import http
 from pathlib import Path
 
 import aiohttp
 import pytest
+from gidgethub import BadRequest, GitHubBroken
 
 from fundbot.github.auth import REFRESH_MARGIN, AppAuth
-from fundbot.github.client import retry_delay
+from fundbot.github.client import GitHubClient, Pacing, retry_delay
 from fundbot.github.factory import GitHubFactory
 from fundbot.settings import Secret, Settings
 from tests.app.harness import acme, app_under_test, push_payload, serve_registry_fixtures
@@ -175,3 +177,41 @@ def test_retry_delay_follows_github(
     else:
         assert found is not None
         assert wait[0] <= found <= wait[1]
+
+
+class RecordingClient(GitHubClient):
+    """Sleeps nothing, but remembers how long it was asked to."""
+
+    slept: list[float]
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+@pytest.mark.parametrize(
+    ("method", "error", "retried", "slept"),
+    [
+        ("GET", BadRequest(http.HTTPStatus(403), headers={"retry-after": "2"}), True, 2.0),
+        ("POST", BadRequest(http.HTTPStatus(429), headers={"retry-after": "1"}), True, 1.0),
+        ("GET", GitHubBroken(http.HTTPStatus(502)), True, None),
+        ("PATCH", GitHubBroken(http.HTTPStatus(503)), True, None),
+        ("POST", GitHubBroken(http.HTTPStatus(502)), False, None),
+        ("GET", BadRequest(http.HTTPStatus(403), "Resource not accessible"), False, None),
+    ],
+    ids=["403-wait-2", "post-429", "get-502", "patch-503", "post-502", "403-permission"],
+)
+async def test_client_waits_as_asked_and_never_reposts_after_a_5xx(
+    method: str, error: BadRequest | GitHubBroken, retried: bool, slept: float | None
+) -> None:
+    """With sleeping on, the client waits what retry-after says; a POST that met a 5xx
+    may have landed, so it is left to the job (which looks before it writes)."""
+    async with aiohttp.ClientSession() as session:
+        client = RecordingClient(session, "t", base_url="http://127.0.0.1:9", pacing=Pacing())
+        client.slept = []
+        answer = await client.handle_rate_limit_error(
+            method=method, url="http://127.0.0.1:9/x", exception=error, attempt=1
+        )
+    assert answer is retried
+    if slept is not None:
+        assert client.slept == [slept]
+    assert client.requests.retries == ({int(error.status_code): 1} if retried else {})
