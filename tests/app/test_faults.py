@@ -128,6 +128,10 @@ async def test_worker_killed_mid_job_reruns_at_start(fake: FakeServer, tmp_path:
         await asyncio.sleep(0.01)
     async with app_under_test(fake, tmp_path, github) as app:
         await app.settle()
+        done = app.started.metrics.registry.get_sample_value(
+            "fundbot_jobs_finished_total", {"kind": "scan_installation", "outcome": "done"}
+        )
+        assert done == 1  # the interrupted job, run again by the new process
         # The same delivery again after the restart: remembered on disk, no second job.
         assert await app.deliver("installation", app.installation_payload(), "one") == 200
         await app.settle()
