@@ -465,7 +465,31 @@ async def test_our_own_edit_costs_no_request(fake: FakeServer, tmp_path: Path) -
         before = github.count()
         await deliver(app, *checkbox(PLAN_REPO, "rescan")(github, "fundbot[bot]"))
         assert github.count() == before
-    assert box(github, PLAN_REPO, "rescan") == "[x]"  # nothing rewrote it
+        assert box(github, PLAN_REPO, "rescan") == "[x]"  # nothing rewrote it
+        # A person unticking "Rescan now" asks for nothing: no request, no reply.
+        await deliver(app, *checkbox(PLAN_REPO, "rescan", ticked=False)(github, "alice"))
+        assert github.count() == before
+
+
+async def test_only_write_maintain_and_admin_may_change_the_plan(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """Each role comments `/fundbot rescan`: writers get +1, the others one reply saying who
+    may; someone GitHub does not know as a collaborator is refused too."""
+    github = organisation()
+    serve_acme_registries(fake)
+    people = [*WRITERS, *READERS, "stranger"]
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        sent = {login: comment(SHOP, "/fundbot rescan")(github, login) for login in people}
+        for event, payload in sent.values():
+            await deliver(app, event, payload)
+    for login, (event, payload) in sent.items():
+        reacted = github.reactions_on(*target(event, payload)) == {("fundbot[bot]", "+1")}
+        assert reacted == (login in WRITERS), login
+    denials = [r for r in answers(github, *sent["tom"]) if DENIED_TEXT in r]
+    assert len(denials) == len(READERS) + 1
+    assert all("`acme/shop`" in r and "@" not in r for r in denials)
 
 
 # -- the state in plans, issues and the Pledge report ----------------------------------------

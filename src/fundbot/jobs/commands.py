@@ -195,6 +195,8 @@ class Commands:
         repository = job.repository
         if request is None or repository is None or request.sender.endswith("[bot]"):
             return  # never act on a bot's edit or comment, our own above all
+        if not request.commands:
+            return  # a box change that asks for nothing (unticking "Rescan now")
         gh = await self.ctx.github.for_installation(job.installation_id)
         extra = {"repository": repository, "installation_id": job.installation_id}
         if not request.valid:
