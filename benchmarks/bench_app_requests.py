@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -99,8 +100,10 @@ def organisation(rng: random.Random) -> list[Repo]:
 
 
 def prewarm(cache: FundingCache, repos: list[Repo], rng: random.Random) -> tuple[int, int]:
-    """Funding for every dependency the scanners will find; a third accept money."""
-    keys = {(d.ecosystem, d.name) for r in repos for d in scan_files(r.files).dependencies}
+    """Funding for every name in the pools; a third accept money. Returns the organisation's
+    distinct dependencies and their uses."""
+    everything = dict(manifest(e, pool(e)) for e in REAL)  # later pushes pick from the pools
+    keys = {(d.ecosystem, d.name) for d in scan_files(everything).dependencies}
     now = time.time()
     found = []
     for ecosystem, name in sorted(keys):
@@ -111,8 +114,29 @@ def prewarm(cache: FundingCache, repos: list[Repo], rng: random.Random) -> tuple
             channels = (FundingChannel("github", url, handle, "bench"),)
         found.append(PackageFunding(ecosystem, name, None, channels, now))
     cache.put_many(found)
-    uses = sum(len(scan_files(r.files).dependencies) for r in repos)
-    return len(keys), uses
+    used = [d for r in repos for d in scan_files(r.files).dependencies]
+    return len({(d.ecosystem, d.name) for d in used}), len(used)
+
+
+ENDPOINTS = [
+    ("token", re.compile(r"^POST /app/installations/\d+/access_tokens")),
+    ("app", re.compile(r"^GET /app$")),
+    ("repository list", re.compile(r"^GET /installation/repositories")),
+    ("tree", re.compile(r"^GET /repos/[^/]+/[^/]+/git/trees/")),
+    ("blob", re.compile(r"^GET /repos/[^/]+/[^/]+/git/blobs/")),
+    ("settings file", re.compile(r"^GET /repos/[^/]+/[^/]+/contents/")),
+    ("commits", re.compile(r"^GET /repos/[^/]+/[^/]+/commits")),
+    ("issue list", re.compile(r"^GET /repos/[^/]+/[^/]+/issues$")),
+    ("issue read", re.compile(r"^GET /repos/[^/]+/[^/]+/issues/\d+$")),
+    ("issue write", re.compile(r"^(POST|PATCH) /repos/[^/]+/[^/]+/issues")),
+    ("label", re.compile(r"^(GET|POST) /repos/[^/]+/[^/]+/labels")),
+    ("GraphQL", re.compile(r"^POST /api/graphql")),
+]
+
+
+def endpoint(method: str, path: str) -> str:
+    line = f"{method} {path}"
+    return next((name for name, pattern in ENDPOINTS if pattern.search(line)), line)
 
 
 @dataclass
@@ -122,6 +146,7 @@ class Phase:
     graphql: int
     seconds: float
     repositories: int
+    endpoints: Counter[str]
 
     @property
     def total(self) -> int:
@@ -135,7 +160,8 @@ async def measure(name: str, github: FakeGitHub, run: object) -> Phase:
     sent = github.requests[start:]
     rest = Counter(m for m, p, _ in sent if not p.startswith("/api/graphql"))
     graphql = sum(1 for _, p, _ in sent if p.startswith("/api/graphql"))
-    return Phase(name, rest, graphql, seconds, REPOSITORIES)
+    endpoints = Counter(endpoint(m, p) for m, p, _ in sent)
+    return Phase(name, rest, graphql, seconds, REPOSITORIES, endpoints)
 
 
 async def rescan(app: AppUnderTest) -> None:
@@ -199,6 +225,11 @@ def report(phases: list[Phase], distinct: int, uses: int, issues: int, fake: Fak
         print(f"unexpected requests (not GitHub, not cached): {fake.unexpected}")
     registry = len(fake.requests) - sum(1 for r in fake.requests if r.path.startswith("/api/"))
     print(f"registry requests (outside the cache): {registry}")
+    print("\nby endpoint: " + ", ".join(p.name for p in phases))
+    for name in [n for n, _ in ENDPOINTS]:
+        counts = [p.endpoints.get(name, 0) for p in phases]
+        if any(counts):
+            print(f"  {name:<18}" + "".join(f"{c:>7}" for c in counts))
     no_change = phases[1].total
     verdict = "ok" if no_change <= REPOSITORIES else "OVER BUDGET"
     print(f"no-change rescan: {no_change} requests for {REPOSITORIES} repositories ({verdict})")
