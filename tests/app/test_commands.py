@@ -613,7 +613,8 @@ def test_box_changes_are_read_from_both_bodies() -> None:
         CommentCommand("exclude-recipient", CHALK),
         CommentCommand("rescan", ""),
     ]
-    assert box_commands([["exclude", "", True], "junk", ["rescan", "", False], None]) == []
+    junk = [["exclude", "", True], "junk", ["rescan", "", False], None, [["x"], "a", True]]
+    assert box_commands(junk) == []
     assert box_commands({"not": "a list"}) == []
 
 

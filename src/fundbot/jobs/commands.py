@@ -31,13 +31,8 @@ from fundbot.render.markdown import code
 log = logging.getLogger(__name__)
 
 WRITE_ROLES: Final = frozenset({"admin", "maintain", "write"})
-# Comment commands that need an argument, and what it is called in the reply.
-ARGUMENTS: Final = {
-    "exclude": "PATTERN",
-    "include": "PATTERN",
-    "funded-elsewhere": "RECIPIENT",
-    "not-funded-elsewhere": "RECIPIENT",
-}
+# Commands that need an argument (a PATTERN or a RECIPIENT); without one, the help.
+ARGUMENTS: Final = frozenset({"exclude", "include", "funded-elsewhere", "not-funded-elsewhere"})
 # A ticked or unticked box, as the command it stands for.
 BOXES: Final = {
     ("exclude", True): "exclude-recipient",
@@ -105,7 +100,8 @@ def box_commands(boxes: Any) -> list[CommentCommand]:
         if not (isinstance(box, list) and len(box) == 3):
             continue
         command, recipient, ticked = box
-        name = BOXES.get((command, ticked)) if isinstance(recipient, str) else None
+        valid = all(isinstance(v, str) for v in (command, recipient)) and isinstance(ticked, bool)
+        name = BOXES.get((command, ticked)) if valid else None
         if name is not None and (name == "rescan" or recipient):
             found.append(CommentCommand(name, recipient))
     return found
