@@ -69,6 +69,11 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _say(message: str) -> None:
+    """Messages go to stderr unwrapped: they name files and keys people search for."""
+    print(message, file=sys.stderr)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -82,24 +87,24 @@ def _positive(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False)
     if not args.path.is_dir():
-        err.print(f"fundbot scan: {args.path} is not a directory", markup=False)
+        _say(f"fundbot scan: {args.path} is not a directory")
         return 2
     try:
         settings = Settings.from_env()
         config, problems = _load_config(args)
     except SettingsError as exc:
-        err.print(f"fundbot scan: {exc}", markup=False)
+        _say(f"fundbot scan: {exc}")
         return 2
     except ConfigError as exc:
         for problem in exc.problems:
-            err.print(f"fundbot scan: {problem}", markup=False)
+            _say(f"fundbot scan: {problem}")
         return 2
     for problem in problems:
-        err.print(f"warning: {problem} (the defaults apply meanwhile)", markup=False)
+        _say(f"warning: {problem} (the defaults apply meanwhile)")
     result = scan_tree(args.path, ignore_paths=config.ignore_paths)
     funding, stats = asyncio.run(_resolve(result, settings, args, err))
     for note in stats.notes:
-        err.print(f"note: {note}", markup=False)
+        _say(f"note: {note}")
     name = repository_name(args.path) or args.path.resolve().name
     owner = args.owner or (name.partition("/")[0] if "/" in name else None)
     developers = _developers(args, config)
