@@ -84,6 +84,8 @@ class Settings:
     go_get_url: str = "https://{path}?go-get=1"
     # Per-host concurrency for outgoing lookups.
     http_concurrency: int = 16
+    # GraphQL batches (of up to 100 repositories) in flight at once.
+    github_concurrency: int = 3
     http_timeout: float = 30.0
     http_retries: int = 3
     # Tests turn the sleeping between retries off (as stamina does).
@@ -163,6 +165,7 @@ class Settings:
             values["data_dir"] = Path(env["FUNDBOT_DATA_DIR"]).expanduser()
         numeric = {
             "FUNDBOT_HTTP_CONCURRENCY": ("http_concurrency", int),
+            "FUNDBOT_GITHUB_CONCURRENCY": ("github_concurrency", int),
             "FUNDBOT_HTTP_TIMEOUT": ("http_timeout", float),
             "FUNDBOT_HTTP_RETRIES": ("http_retries", int),
             "FUNDBOT_CACHE_TTL_FOUND": ("cache_ttl_found", float),

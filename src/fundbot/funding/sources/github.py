@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE: Final = 100  # GitHub's cap on nodes per query for this shape
 # Queries in flight at once: overlaps GitHub's latency, well inside its secondary limits.
-CONCURRENCY: Final = 3
 VIA_LINKS: Final = "github:fundingLinks"
 VIA_LISTING: Final = "github:sponsors_listing"
 VIA_OWNER_YML: Final = "github:.github/FUNDING.yml"
@@ -87,12 +86,12 @@ class GitHubSource:
         settings: Settings,
         token: str,
         *,
-        concurrency: int = CONCURRENCY,
+        concurrency: int | None = None,
     ) -> None:
         self.http = http
         self.settings = settings
         self._token = token
-        self.concurrency = max(1, concurrency)
+        self.concurrency = max(1, concurrency or settings.github_concurrency)
         self.remaining: int | None = None
         self.reset_at: str | None = None
         self._window: str | None = None  # the `resetAt` that `remaining` counts down to
