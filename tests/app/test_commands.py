@@ -492,6 +492,35 @@ async def test_only_write_maintain_and_admin_may_change_the_plan(
     assert all("`acme/shop`" in r and "@" not in r for r in denials)
 
 
+async def test_exclusion_on_a_pull_request_updates_its_comment(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """`/fundbot exclude` on a pull request whose comment lists the package: the comment
+    follows the new plan in the same settle."""
+    github = organisation()
+    serve_acme_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        files = github.repo(PLAN_REPO).files | {"package.json": '{"dependencies": {"chalk": "5"}}'}
+        pull = github.open_pull(PLAN_REPO, files)
+        opened = example("pull_request", "opened")
+        opened.update(installation={"id": 7}, number=pull.number)
+        opened["repository"].update(full_name=PLAN_REPO, name=".github")
+        opened["pull_request"].update(number=pull.number)
+        opened["pull_request"]["head"].update(sha=pull.head_sha)
+        opened["pull_request"]["head"]["repo"].update(full_name=PLAN_REPO, fork=False)
+        opened["pull_request"]["base"].update(sha=pull.base_sha)
+        await deliver(app, "pull_request", opened)
+        (before,) = github.bot_comments(PLAN_REPO, pull.number)
+        assert "npm:chalk" in before["body"]
+        await deliver(
+            app, *comment(PLAN_REPO, "/fundbot exclude npm:chalk", pull=True)(github, "wes")
+        )
+    (after,) = github.bot_comments(PLAN_REPO, pull.number)
+    assert "npm:chalk" not in after["body"]
+    assert set(lines(github)) == {FLASK}
+
+
 # -- the state in plans, issues and the Pledge report ----------------------------------------
 async def test_state_survives_plain_rescans_and_reaches_the_pledge_report(
     fake: FakeServer, tmp_path: Path

@@ -231,6 +231,12 @@ class Commands:
         rescan = any(c.name == "rescan" for c in request.valid)
         if changed or (rescan and request.kind == "plan"):
             await self.ctx.queue.enqueue([Job("scan_installation", job.installation_id)])
+        if changed and request.kind == "pull-request":
+            # The pull request's comment shows amounts under the plan: bring it up to date.
+            payload = {"number": request.number}
+            await self.ctx.queue.enqueue(
+                [Job("pull_request", job.installation_id, job.repository, payload)]
+            )
         elif rescan or request.source == "checkbox":
             await self._restore(job, request)
 
