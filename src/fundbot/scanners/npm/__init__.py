@@ -38,7 +38,7 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     if name in ("package-lock.json", "npm-shrinkwrap.json"):
         return package_lock.parse(path, text)
     if name == "yarn.lock":
-        if _BERRY.search(text, 0, 4096) or _BERRY.search(text):
+        if _BERRY.search(text):
             return yarn_berry.parse(path, text)
         return yarn_v1.parse(path, text)
     if name == "pnpm-lock.yaml":

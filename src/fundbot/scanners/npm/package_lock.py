@@ -51,14 +51,20 @@ def _parse(path: str, text: str) -> list[Dependency]:
 
 def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
     """The hot loop of a big lockfile: each entry is touched once, with no regex and no
-    intermediate objects; direct dependencies are marked afterwards from the few members."""
+    intermediate objects; direct dependencies are marked afterwards from the few members.
+    One long function on purpose: a call per entry would cost more than the work it does."""
     found: dict[tuple[str, str | None], Dependency] = {}
+    installed: dict[str, Dependency] = {}  # install path -> its Dependency, to mark direct ones
     members: list[tuple[str, Any]] = []
     unusual: list[tuple[Dependency, str]] = []  # sources other than a registry tarball
     rank = SCOPE_RANK
     setdefault = found.setdefault
     set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = _SET
-    for key, entry in packages.items():
+    pop = packages.pop
+    for key in list(packages):
+        # Popping frees each entry right after use, while it is still in the CPU cache;
+        # freeing the whole document at the end would walk it all again, cold.
+        entry = pop(key)
         idx = key.rfind(_NM)
         if idx < 0:
             members.append((key, entry))  # the root or a workspace member: our own packages
@@ -91,7 +97,9 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
         if seen is not dep:  # the same package installed at two paths
             if rank[scope] < rank[seen.scope]:
                 set_scope(seen, scope)
+            installed[key] = seen
             continue
+        installed[key] = dep
         set_name(dep, name)
         set_version(dep, version)
         resolved = entry.get("resolved")
@@ -104,23 +112,16 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
     deque(map(set_skip, deps, repeat(None)), maxlen=0)
     for dep, resolved in unusual:
         set_skip(dep, resolved_skip_reason(resolved))
-    _mark_direct(packages, members, found)
+    _mark_direct(members, installed)
     return deps
 
 
-def _mark_direct(
-    packages: dict[str, Any],
-    members: list[tuple[str, Any]],
-    found: dict[tuple[str, str | None], Dependency],
-) -> None:
+def _mark_direct(members: list[tuple[str, Any]], installed: dict[str, Dependency]) -> None:
     """What the root and each workspace member declare is direct, with the declared scope.
     The root's `node_modules` is hoisted: it serves every member's declarations too."""
     for prefix, declared in _importers(members).items():
         for name, scope in declared.items():
-            entry = packages.get(f"{prefix}{_NM}{name}")
-            if type(entry) is not dict or entry.get("link"):
-                continue
-            dep = found.get((entry.get("name") or name, entry.get("version")))
+            dep = installed.get(f"{prefix}{_NM}{name}")
             if dep is None:
                 continue
             if not dep.direct:
