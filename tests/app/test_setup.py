@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from fundbot.cli import main
+from fundbot.cli import build_parser, main
 from fundbot.dotenv import parse_env
 from fundbot.server import require_app_settings
 from fundbot.settings import Settings
@@ -326,12 +326,21 @@ def test_write_env_creates_an_owner_only_file(tmp_path: Path) -> None:
 def test_cli_without_a_manifest_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`fundbot setup` run outside a checkout names the missing app.yml and exits 1."""
+    """`fundbot setup --manifest` naming a missing file says which, and exits 1."""
     monkeypatch.chdir(tmp_path)
     for var in ("APP_ID", "PRIVATE_KEY", "WEBHOOK_PROXY_URL", "GHE_HOST"):
         monkeypatch.delenv(var, raising=False)
-    assert main(["setup", "--no-browser", "--webhook-url", HOOK]) == 1
-    assert "cannot read the App manifest app.yml" in capsys.readouterr().err
+    args = ["setup", "--no-browser", "--webhook-url", HOOK, "--manifest", "missing.yml"]
+    assert main(args) == 1
+    assert "cannot read the App manifest missing.yml" in capsys.readouterr().err
+
+
+def test_the_manifest_ships_with_fundbot() -> None:
+    """The default manifest is the app.yml inside the package, so setup works anywhere."""
+    parser = build_parser()
+    args = parser.parse_args(["setup"])
+    assert args.manifest.name == "app.yml"
+    assert args.manifest.is_file()
 
 
 async def test_no_answer_within_the_timeout_exits_non_zero(
