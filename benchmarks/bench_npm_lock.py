@@ -207,7 +207,7 @@ def paired_medians(
         baseline()
         ours()
     base_times, our_times = [], []
-    for _ in range(runs):
+    for _ in range(max(1, runs)):
         started = time.process_time()
         baseline()
         base_times.append(time.process_time() - started)

@@ -32,15 +32,15 @@ _TARBALL_MARKERS: Final = (".tgz", ".tar.gz", ".tar", "/tarball/", "/archive/", 
 # (name, version) -> [scope, direct, skip_reason]; mutable values so merging is in place.
 Found = dict[tuple[str, str | None], list[object]]
 
-_new = object.__new__
+new_object = object.__new__
 # Member descriptors write a slot directly: a frozen dataclass's __init__ goes through
 # object.__setattr__ per field, which is half the cost of a big lockfile. Only objects not
 # yet handed to anyone are ever written this way.
-_SET = tuple(
+SLOT_SETTERS = tuple(
     getattr(Dependency, f).__set__
     for f in ("ecosystem", "name", "version", "scope", "direct", "manifest", "skip_reason")
 )
-SET_SCOPE, SET_DIRECT = _SET[3], _SET[4]
+SET_SCOPE, SET_DIRECT = SLOT_SETTERS[3], SLOT_SETTERS[4]
 
 
 @contextmanager
@@ -149,11 +149,11 @@ def merge(seen: list[object], scope: str, direct: bool) -> None:
 
 def build(path: str, found: Found) -> list[Dependency]:
     """Turn the deduplicated occurrences into Dependency values, in first-seen order."""
-    set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = _SET
+    set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = SLOT_SETTERS
     out: list[Dependency] = []
     append = out.append
     for (name, version), (scope, direct, skip) in found.items():
-        dep = _new(Dependency)
+        dep = new_object(Dependency)
         set_eco(dep, ECOSYSTEM)
         set_name(dep, name)
         set_version(dep, version)

@@ -9,17 +9,17 @@ from typing import Any
 from fundbot.model import Dependency
 from fundbot.scanners._formats import expect_mapping, load_json
 from fundbot.scanners.npm._common import (
-    _SET,
     ECOSYSTEM,
     SCOPE_RANK,
     SECTIONS,
     SET_DIRECT,
     SET_SCOPE,
+    SLOT_SETTERS,
     Found,
-    _new,
     add,
     build,
     gc_paused,
+    new_object,
     resolved_skip_reason,
     spec_skip_reason,
     split_alias,
@@ -59,7 +59,7 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
     unusual: list[tuple[Dependency, str]] = []  # sources other than a registry tarball
     rank = SCOPE_RANK
     setdefault = found.setdefault
-    set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = _SET
+    set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = SLOT_SETTERS
     pop = packages.pop
     for key in list(packages):
         # Popping frees each entry right after use, while it is still in the CPU cache;
@@ -91,7 +91,7 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
             scope = "peer"
         else:
             scope = "runtime"
-        dep = _new(Dependency)
+        dep = new_object(Dependency)
         set_scope(dep, scope)
         seen = setdefault((name, version), dep)
         if seen is not dep:  # the same package installed at two paths
