@@ -150,7 +150,8 @@ def scan_files(files: Mapping[str, str]) -> ScanResult:
 
 
 def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
-    """A lockfile's entries take `direct` and `scope` from the manifest beside it."""
+    """A lockfile's entries take `direct` and `scope` from the manifest beside it (only the
+    scope, where the lockfile format itself records which entries are direct)."""
     for lock_path, lock_deps in deps_by_file.items():
         module = scanner_for(lock_path)
         pairs: Mapping[str, str] = getattr(module, "LOCKFILE_MANIFESTS", {})
@@ -166,10 +167,24 @@ def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
         scopes: dict[str, Dependency] = {}
         for dep in declared:
             scopes.setdefault(dep.name, dep)
-        deps_by_file[lock_path] = [_as_declared(dep, scopes.get(dep.name)) for dep in lock_deps]
+        # A lockfile that records its direct dependencies itself (package-lock, pnpm
+        # importers, Cargo.lock) knows better which of several locked versions is the
+        # direct one, and what workspace members declare: keep its flags, take the scope.
+        authoritative: frozenset[str] = getattr(module, "LOCKFILES_KNOW_DIRECT", frozenset())
+        knows_direct = posixpath.basename(lock_path) in authoritative and any(
+            dep.direct
+            for dep in lock_deps  # an old format version may not record it
+        )
+        deps_by_file[lock_path] = [
+            _as_declared(dep, scopes.get(dep.name), knows_direct) for dep in lock_deps
+        ]
 
 
-def _as_declared(dep: Dependency, declared: Dependency | None) -> Dependency:
+def _as_declared(dep: Dependency, declared: Dependency | None, knows_direct: bool) -> Dependency:
+    if knows_direct:
+        if dep.direct and declared is not None and dep.scope != declared.scope:
+            return replace(dep, scope=declared.scope)
+        return dep
     if declared is None:
         return dep if not dep.direct else replace(dep, direct=False)
     if dep.direct and dep.scope == declared.scope:

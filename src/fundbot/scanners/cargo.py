@@ -12,6 +12,8 @@ from fundbot.scanners._formats import load_toml, type_name
 ECOSYSTEM: Final = "cargo"
 FILE_PATTERNS: tuple[str, ...] = ("Cargo.toml", "Cargo.lock")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Cargo.lock": "Cargo.toml"}
+# Cargo.lock records what every workspace member depends on: its direct flags stand.
+LOCKFILES_KNOW_DIRECT: Final = frozenset({"Cargo.lock"})
 
 # Dependency tables of a manifest and the scope each gives.
 _SECTIONS: Final[tuple[tuple[str, Scope], ...]] = (

@@ -12,6 +12,8 @@ from fundbot.scanners._formats import load_yaml, type_name
 ECOSYSTEM: Final = "pub"
 FILE_PATTERNS: tuple[str, ...] = ("pubspec.yaml", "pubspec.lock")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"pubspec.lock": "pubspec.yaml"}
+# pubspec.lock says "direct main", "direct dev" or "transitive" for every package.
+LOCKFILES_KNOW_DIRECT: Final = frozenset({"pubspec.lock"})
 
 # `dependency_overrides` changes versions, not the set of packages, so it is not read.
 _SECTIONS: Final[tuple[tuple[str, Scope], ...]] = (

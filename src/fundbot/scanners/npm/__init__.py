@@ -10,7 +10,7 @@ from fundbot.model import Dependency
 from fundbot.scanners.npm import package_json, package_lock, pnpm_lock, yarn_berry, yarn_v1
 from fundbot.scanners.npm._common import ECOSYSTEM
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
 
 FILE_PATTERNS: Final[tuple[str, ...]] = (
     "package.json",
@@ -25,6 +25,11 @@ LOCKFILE_MANIFESTS: Final[dict[str, str]] = {
     "yarn.lock": "package.json",
     "pnpm-lock.yaml": "package.json",
 }
+# These record the root's and every workspace member's direct dependencies themselves
+# (and which of several locked versions is the direct one); yarn v1 does not.
+LOCKFILES_KNOW_DIRECT: Final = frozenset(
+    {"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"}
+)
 
 # Berry lockfiles are YAML and always open with a `__metadata:` block.
 _BERRY = re.compile(r"^__metadata:", re.MULTILINE)

@@ -11,6 +11,8 @@ from fundbot.scanners.rubygems import gemfile, gemspec, lockfile
 ECOSYSTEM: Final = "rubygems"
 FILE_PATTERNS: tuple[str, ...] = ("Gemfile", "Gemfile.lock", "gems.rb", "gems.locked", "*.gemspec")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Gemfile.lock": "Gemfile", "gems.locked": "gems.rb"}
+# The DEPENDENCIES section lists exactly the direct gems.
+LOCKFILES_KNOW_DIRECT: Final = frozenset({"Gemfile.lock", "gems.locked"})
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:
@@ -22,4 +24,4 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     return gemfile.parse(path, text)
 
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
