@@ -9,6 +9,7 @@ import pytest
 
 from fundbot.config import FundbotConfig, default_config
 from fundbot.model import (
+    EXCLUSION_KINDS,
     Dependency,
     DeveloperCount,
     Exclusion,
@@ -248,7 +249,9 @@ def test_channels_only_on_unlisted_platforms_are_excluded() -> None:
     )
     assert amounts(plan) == {"github:y": 10_000}
     assert plan.excluded == (
-        Exclusion("npm:x", "funding only on platforms not in `platform_order`: patreon"),
+        Exclusion(
+            "npm:x", "funding only on platforms not in `platform_order`: patreon", "platform"
+        ),
     )
 
 
@@ -321,13 +324,13 @@ def test_allocation_rules(
         (
             {"a": 10, "b": 1},
             {"budget": 1000, "min_amount": 100},
-            [Exclusion("github:b", "would get less than `min_amount` (USD 100)")],
+            [Exclusion("github:b", "would get less than `min_amount` (USD 100)", "below_minimum")],
             "1 recipient would get less than `min_amount`",
         ),
         (
             {"a": 3, "b": 2, "c": 1},
             {"budget": 500, "max_recipients": 2},
-            [Exclusion("github:c", "beyond `max_recipients` (2)")],
+            [Exclusion("github:c", "beyond `max_recipients` (2)", "max_recipients")],
             "`max_recipients` is 2: 1 lighter recipient left out",
         ),
         (
@@ -339,7 +342,7 @@ def test_allocation_rules(
         (
             {"a": 1, "b": 2},
             {"budget": 60, "min_amount": 100},
-            [Exclusion("github:a", "would get less than `min_amount` (USD 100)")],
+            [Exclusion("github:a", "would get less than `min_amount` (USD 100)", "below_minimum")],
             "all of it goes to the heaviest recipient",
         ),
     ],
@@ -382,43 +385,47 @@ ZERO = {**default_config().scope_weights, "dev": 0.0}
             fund("x", GH_X, repository="https://github.com/Acme/x"),
             {},
             "acme",
-            Exclusion("npm:x", "owned by acme"),
+            Exclusion("npm:x", "owned by acme", "owned"),
         ),
         (
             fund("x", GH_X, repository="https://gitlab.com/acme/sub/x"),
             {},
             "ACME",
-            Exclusion("npm:x", "owned by ACME"),
+            Exclusion("npm:x", "owned by ACME", "owned"),
         ),
         (
             fund("x", channel("github", "Acme")),
             {},
             "acme",
-            Exclusion("github:acme", "owned by acme"),
+            Exclusion("github:acme", "owned by acme", "owned"),
         ),
         (
             fund("x", GH_X),
             {"exclude": ("npm:*",)},
             None,
-            Exclusion("npm:x", "matches exclude pattern `npm:*`"),
+            Exclusion("npm:x", "matches exclude pattern `npm:*`", "pattern"),
         ),
         (
             fund("x", GH_X, repository="https://github.com/evil/x"),
             {"exclude": ("https://github.com/EVIL/*",)},
             None,
-            Exclusion("npm:x", "repository matches exclude pattern `https://github.com/EVIL/*`"),
+            Exclusion(
+                "npm:x",
+                "repository matches exclude pattern `https://github.com/EVIL/*`",
+                "pattern",
+            ),
         ),
         (
             fund("x", GH_X),
             {"exclude": ("github:x",)},
             None,
-            Exclusion("github:x", "matches exclude pattern `github:x`"),
+            Exclusion("github:x", "matches exclude pattern `github:x`", "pattern"),
         ),
         (
             fund("x", GH_X),
             {"scope_weights": ZERO},
             None,
-            Exclusion("npm:x", "weight 0 under `scope_weights` and `transitive_weight`"),
+            Exclusion("npm:x", "weight 0 under `scope_weights` and `transitive_weight`", "unused"),
         ),
     ],
 )
@@ -450,7 +457,7 @@ def test_own_packages_recognised_by_name(ecosystem: str, name: str) -> None:
     )
     plan = build_plan(usage, funding, rules(), FIVE, owner="acme")
     assert amounts(plan) == {"github:y": 10_000}
-    assert plan.excluded == (Exclusion(f"{ecosystem}:{name}", "owned by acme"),)
+    assert plan.excluded == (Exclusion(f"{ecosystem}:{name}", "owned by acme", "owned"),)
 
 
 def test_own_organisation_is_not_excluded_by_a_prefix() -> None:
@@ -472,8 +479,8 @@ def test_skipped_dependencies_are_excluded_with_their_reason() -> None:
     plan = build_plan(usage, solo("x", "g"), rules(), FIVE)
     assert amounts(plan) == {"github:x": 10_000}
     assert plan.excluded == (
-        Exclusion("github-actions:./local", "local"),
-        Exclusion("npm:g", "git, url"),
+        Exclusion("github-actions:./local", "local", "skipped"),
+        Exclusion("npm:g", "git, url", "skipped"),
     )
     assert plan.lines[0].repositories == ("o/b",)
 
@@ -485,7 +492,9 @@ def test_excluded_recipients(ids: list[str]) -> None:
         weighted_usage({"a": 1, "b": 1}), solo("a", "b"), rules(), FIVE, excluded_recipients=ids
     )
     assert amounts(plan) == {"github:a": 10_000}
-    assert plan.excluded == (Exclusion("github:b", "excluded by a person (`/fundbot exclude`)"),)
+    assert plan.excluded == (
+        Exclusion("github:b", "excluded by a person (`/fundbot exclude`)", "person"),
+    )
 
 
 def test_funded_elsewhere_is_kept_and_flagged() -> None:
@@ -498,6 +507,144 @@ def test_funded_elsewhere_is_kept_and_flagged() -> None:
         ("github:b", 5000, False),
     ]
     assert plan.fingerprint != plain.fingerprint
+
+
+# ---------------------------------------------------------------------------------------
+# Exclusion kinds: the closed set code acts on (the reason text is for people)
+
+
+def exclusion_kinds(plan: Plan) -> list[tuple[str, str]]:
+    return [(e.package, e.kind) for e in plan.excluded]
+
+
+OWN_REPO = fund("x", GH_X, repository="https://github.com/acme/x")
+EVIL_REPO = fund("x", GH_X, repository="https://github.com/evil/x")
+KIND_CASES = [
+    pytest.param({"o/a": [dep("x")]}, funding_map(OWN_REPO), {}, [], ("npm:x", "owned"), id="own"),
+    pytest.param(
+        {"o/a": [dep("x")]},
+        funding_map(fund("x", channel("github", "ACME"))),
+        {},
+        [],
+        ("github:acme", "owned"),
+        id="own-account",
+    ),
+    pytest.param(
+        {"o/a": [dep("x")]}, solo("x"), {"exclude": ("npm:*",)}, [], ("npm:x", "pattern"), id="pkg"
+    ),
+    pytest.param(
+        {"o/a": [dep("x")]},
+        funding_map(EVIL_REPO),
+        {"exclude": ("https://github.com/evil/*",)},
+        [],
+        ("npm:x", "pattern"),
+        id="repository-pattern",
+    ),
+    pytest.param(
+        {"o/a": [dep("x")]},
+        solo("x"),
+        {"exclude": ("github:*",)},
+        [],
+        ("github:x", "pattern"),
+        id="recipient-pattern",
+    ),
+    pytest.param(
+        {"o/a": [dep("x", skip="git")]}, solo("x"), {}, [], ("npm:x", "skipped"), id="skipped"
+    ),
+    pytest.param(
+        {"o/a": [dep("x")]}, solo("x"), {}, ["GitHub:X"], ("github:x", "person"), id="person"
+    ),
+    # A command's pattern that is a whole id is also a typed id (`plan_inputs`): a person's.
+    pytest.param(
+        {"o/a": [dep("x")]},
+        solo("x"),
+        {"exclude": ("github:x",)},
+        ["github:x"],
+        ("github:x", "person"),
+        id="person-over-pattern",
+    ),
+    pytest.param(
+        {"o/a": [dep("x")]},
+        funding_map(fund("x", channel("patreon", "x"))),
+        {"platform_order": ("github",)},
+        [],
+        ("npm:x", "platform"),
+        id="platform",
+    ),
+    pytest.param(
+        {"o/a": [dep("x", scope="dev")]},
+        solo("x"),
+        {"scope_weights": ZERO},
+        [],
+        ("npm:x", "unused"),
+        id="unused",
+    ),
+    pytest.param(
+        weighted_usage({"a": 10, "x": 1}),
+        solo("a", "x"),
+        {"budget": 1000, "min_amount": 100},
+        [],
+        ("github:x", "below_minimum"),
+        id="below-minimum",
+    ),
+    pytest.param(
+        weighted_usage({"a": 2, "x": 1}),
+        solo("a", "x"),
+        {"max_recipients": 1},
+        [],
+        ("github:x", "max_recipients"),
+        id="max-recipients",
+    ),
+]
+
+
+@pytest.mark.parametrize(("usage", "funding", "changes", "people", "expected"), KIND_CASES)
+def test_exclusion_kinds(
+    usage: dict[str, list[Dependency]],
+    funding: dict[tuple[str, str], PackageFunding],
+    changes: dict[str, Any],
+    people: list[str],
+    expected: tuple[str, str],
+) -> None:
+    """Every exclusion the plan makes carries the kind of rule that made it."""
+    plan = build_plan(
+        usage, funding, rules(**changes), FIVE, owner="acme", excluded_recipients=people
+    )
+    assert exclusion_kinds(plan) == [expected]
+
+
+def test_every_kind_is_made_by_the_plan() -> None:
+    """The table covers each kind but the hand-made default, which the plan never uses."""
+    ends = [case.values[-1] for case in KIND_CASES]
+    made = {end[1] for end in ends if isinstance(end, tuple)}
+    assert made == set(EXCLUSION_KINDS) - {"other"}
+    assert Exclusion("npm:x", "by hand").kind == "other"
+
+
+def test_kinds_leave_texts_and_fingerprint_as_they_were() -> None:
+    """Kinds change no reason text and no fingerprint (pinned from before kinds existed)."""
+    usage = {
+        **weighted_usage({"a": 10, "b": 1, "c": 3}),
+        "o/z": [dep("skipped", skip="git"), dep("devonly", scope="dev"), dep("own"), dep("p")],
+    }
+    funding = {
+        **solo("a", "b", "c"),
+        **funding_map(
+            fund("own", channel("github", "own"), repository="https://github.com/acme/own"),
+            fund("p", channel("patreon", "p")),
+        ),
+    }
+    config = rules(budget=1000, min_amount=100, scope_weights=ZERO, platform_order=("github",))
+    plan = build_plan(usage, funding, config, FIVE, owner="acme", excluded_recipients=["github:c"])
+    assert [(e.package, e.kind, e.reason) for e in plan.excluded] == [
+        ("github:b", "below_minimum", "would get less than `min_amount` (USD 100)"),
+        ("github:c", "person", "excluded by a person (`/fundbot exclude`)"),
+        ("npm:devonly", "unused", "weight 0 under `scope_weights` and `transitive_weight`"),
+        ("npm:own", "owned", "owned by acme"),
+        ("npm:p", "platform", "funding only on platforms not in `platform_order`: patreon"),
+        ("npm:skipped", "skipped", "git"),
+    ]
+    assert plan.fingerprint == "f0d9efa4282664ee"
 
 
 # ---------------------------------------------------------------------------------------

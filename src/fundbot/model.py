@@ -188,12 +188,29 @@ class UnfundedPackage:
     repositories: tuple[str, ...]  # the organisation's repos that use it
 
 
+# Why a package or recipient is left out of a plan. Closed set, so that code can act on the
+# kind; the reason text is for people and may change.
+ExclusionKind = Literal[
+    "owned",  # the organisation's own package or account
+    "pattern",  # matches an `exclude` pattern (configured, or added by a command)
+    "skipped",  # only declared in ways no registry can look up (a skip_reason)
+    "person",  # excluded by a person through a command (`/fundbot exclude`)
+    "platform",  # funding only on platforms not in `platform_order`
+    "unused",  # weight 0 under `scope_weights` and `transitive_weight`
+    "below_minimum",  # would get less than `min_amount`
+    "max_recipients",  # beyond `max_recipients`
+    "other",  # made by hand without a kind; the plan itself always names one
+]
+EXCLUSION_KINDS: Final[tuple[ExclusionKind, ...]] = get_args(ExclusionKind)
+
+
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     """A package or recipient left out of the plan, and why."""
 
     package: str  # `ecosystem:name`, or a recipient id
     reason: str  # e.g. "owned by acme", "matches exclude pattern `npm:@acme/*`", "git"
+    kind: ExclusionKind = "other"
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,9 +96,9 @@ def build_plan(
     recipients = group_recipients(chosen, weights, config.platform_order)
     by_people = {rid.casefold() for rid in excluded_recipients}
     for rid in sorted(recipients):
-        reason = _recipient_exclusion(rid, config, owner, by_people)
-        if reason is not None:
-            excluded[rid] = reason
+        exclusion = _recipient_exclusion(rid, config, owner, by_people)
+        if exclusion is not None:
+            excluded[rid] = exclusion
             del recipients[rid]
     allocation = allocate(
         {rid: r.weight for rid, r in recipients.items()},
@@ -109,9 +109,11 @@ def build_plan(
         currency=config.currency,
     )
     for rid in allocation.beyond_limit:
-        excluded[rid] = f"beyond `max_recipients` ({config.max_recipients})"
+        reason = f"beyond `max_recipients` ({config.max_recipients})"
+        excluded[rid] = Exclusion(rid, reason, "max_recipients")
     for rid in allocation.below_minimum:
-        excluded[rid] = f"would get less than `min_amount` ({config.currency} {config.min_amount})"
+        reason = f"would get less than `min_amount` ({config.currency} {config.min_amount})"
+        excluded[rid] = Exclusion(rid, reason, "below_minimum")
     # People type ids by hand (`/fundbot …`): `github:SindreSorhus` is `github:sindresorhus`.
     marked = {rid.casefold() for rid in funded_elsewhere}
     paid_elsewhere = {rid for rid in recipients if rid.casefold() in marked}
@@ -131,7 +133,7 @@ def build_plan(
         currency=config.currency,
         lines=tuple(lines),
         unfunded=tuple(sorted(unfunded, key=lambda u: (-u.weight, u.package))),
-        excluded=tuple(Exclusion(pkg, reason) for pkg, reason in sorted(excluded.items())),
+        excluded=tuple(excluded[key] for key in sorted(excluded)),
         errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
         fingerprint=_fingerprint(
             budget, developers, config, weights, chosen, excluded, paid_elsewhere
@@ -146,7 +148,7 @@ def _classify(
     funding: Mapping[tuple[str, str], PackageFunding],
     config: FundbotConfig,
     owner: str | None,
-    excluded: dict[str, str],
+    excluded: dict[str, Exclusion],
 ) -> tuple[dict[str, FundingChannel], list[UnfundedPackage]]:
     """Each package's preferred channel, or why it is excluded (into `excluded`), or unfunded."""
     chosen: dict[str, FundingChannel] = {}
@@ -154,13 +156,14 @@ def _classify(
     for pkg, per_repo in weights.items():
         info = funding.get(_key(pkg))
         total = sum(per_repo.values())
-        reason = _package_exclusion(pkg, total, info, config, owner)
+        exclusion = _package_exclusion(pkg, total, info, config, owner)
         channel = preferred_channel(info, config.platform_order)
-        if reason is None and channel is None and info is not None and info.channels:
+        if exclusion is None and channel is None and info is not None and info.channels:
             platforms = ", ".join(sorted({c.platform for c in info.channels}))
             reason = f"funding only on platforms not in `platform_order`: {platforms}"
-        if reason is not None:
-            excluded[pkg] = reason
+            exclusion = Exclusion(pkg, reason, "platform")
+        if exclusion is not None:
+            excluded[pkg] = exclusion
         elif channel is None:
             repository = info.repository if info is not None else None
             unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(per_repo))))
@@ -176,7 +179,7 @@ def _key(pkg: str) -> tuple[str, str]:
 
 def _skipped_only(
     usage: Mapping[str, Sequence[Dependency]], weights: Mapping[str, object]
-) -> dict[str, str]:
+) -> dict[str, Exclusion]:
     """Packages only ever declared in a way no registry can look up, with the reason."""
     reasons: dict[str, set[str]] = {}
     for deps in usage.values():
@@ -184,7 +187,9 @@ def _skipped_only(
             pkg = package_id(dep.ecosystem, dep.name)
             if dep.skip_reason is not None and pkg not in weights:
                 reasons.setdefault(pkg, set()).add(dep.skip_reason)
-    return {pkg: ", ".join(sorted(found)) for pkg, found in reasons.items()}
+    return {
+        pkg: Exclusion(pkg, ", ".join(sorted(found)), "skipped") for pkg, found in reasons.items()
+    }
 
 
 def _package_exclusion(
@@ -193,17 +198,17 @@ def _package_exclusion(
     info: PackageFunding | None,
     config: FundbotConfig,
     owner: str | None,
-) -> str | None:
+) -> Exclusion | None:
     if weight <= 0:
-        return "weight 0 under `scope_weights` and `transitive_weight`"
+        return Exclusion(pkg, "weight 0 under `scope_weights` and `transitive_weight`", "unused")
     repository = _repository(pkg, info)
     if owner and repository and _repository_owner(repository) == owner.casefold():
-        return f"owned by {owner}"
+        return Exclusion(pkg, f"owned by {owner}", "owned")
     for pattern in config.exclude:
         if fnmatchcase(pkg, pattern):
-            return f"matches exclude pattern `{pattern}`"
+            return Exclusion(pkg, f"matches exclude pattern `{pattern}`", "pattern")
         if repository and fnmatchcase(repository.casefold(), pattern.casefold()):
-            return f"repository matches exclude pattern `{pattern}`"
+            return Exclusion(pkg, f"repository matches exclude pattern `{pattern}`", "pattern")
     return None
 
 
@@ -229,14 +234,14 @@ def _repository_owner(repository: str) -> str | None:
 
 def _recipient_exclusion(
     rid: str, config: FundbotConfig, owner: str | None, by_people: Collection[str]
-) -> str | None:
+) -> Exclusion | None:
     if rid.casefold() in by_people:
-        return EXCLUDED_BY_PERSON
+        return Exclusion(rid, EXCLUDED_BY_PERSON, "person")
     if owner and rid.casefold() == f"github:{owner.casefold()}":
-        return f"owned by {owner}"
+        return Exclusion(rid, f"owned by {owner}", "owned")
     for pattern in config.exclude:
         if fnmatchcase(rid, pattern):
-            return f"matches exclude pattern `{pattern}`"
+            return Exclusion(rid, f"matches exclude pattern `{pattern}`", "pattern")
     return None
 
 
@@ -288,7 +293,7 @@ def _fingerprint(
     config: FundbotConfig,
     weights: Mapping[str, Mapping[str, float]],
     chosen: Mapping[str, FundingChannel],
-    excluded: Mapping[str, str],
+    excluded: Mapping[str, Exclusion],
     paid_elsewhere: Collection[str],
 ) -> str:
     """16 hex digits of sha256 over what decides the plan, in a canonical order."""
@@ -300,7 +305,8 @@ def _fingerprint(
         + [getattr(config, key) for key in _RULES],
         "weights": {pkg: {r: round(w, 9) for r, w in per.items()} for pkg, per in weights.items()},
         "channels": {pkg: [recipient_id(c), c.platform, c.url] for pkg, c in chosen.items()},
-        "excluded": sorted(excluded.items()),
+        # Reason texts only, as before kinds existed: an unchanged plan keeps its fingerprint.
+        "excluded": sorted((key, e.reason) for key, e in excluded.items()),
         "funded_elsewhere": sorted(paid_elsewhere),
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

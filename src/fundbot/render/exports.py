@@ -117,7 +117,10 @@ def plan_json(
         "notes": list(plan.notes),
         "lines": lines,
         "unfunded": [asdict(u) | {"repositories": list(u.repositories)} for u in plan.unfunded],
-        "excluded": [asdict(e) for e in plan.excluded],
+        # `kind` is the closed set (model.ExclusionKind) for programs; `reason` is for people.
+        "excluded": [
+            {"package": e.package, "kind": e.kind, "reason": e.reason} for e in plan.excluded
+        ],
     }
     found = [asdict(e) for e in plan.errors] if errors is None else errors
     return {"plan": body, "dependencies": dependencies or [], "errors": found}
