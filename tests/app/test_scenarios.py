@@ -89,6 +89,22 @@ async def test_push_rescans_only_dependency_changes_on_the_default_branch(
         assert github.count() == sent
 
 
+async def test_full_rescan_finds_a_change_whose_push_was_lost(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """A rescan skips the trees of repositories not pushed to since (by `pushed_at`), and
+    still finds the one that changed while its push event was lost."""
+    github = org()
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await app.install()
+        github.repo(SHOP).files[REQS] = SHOP_REQUIREMENTS + "django==5.0\n"
+        trees = github.count("GET", "/git/trees/")
+        await app.install()
+        assert github.count("GET", "/git/trees/") == trees + 1  # the shop's alone
+    assert "pypi:django" in body(github, SHOP)
+
+
 async def test_push_changing_the_org_config_updates_every_issue(
     fake: FakeServer, tmp_path: Path
 ) -> None:
