@@ -14,6 +14,7 @@ from gidgethub import sansio
 from fundbot.config import default_config
 from fundbot.events import decide
 from fundbot.github.pulls import PullFile
+from fundbot.jobs.planning import plan_inputs
 from fundbot.jobs.publishing import StateKeeper
 from fundbot.jobs.pull_requests import (
     added_dependencies,
@@ -21,7 +22,16 @@ from fundbot.jobs.pull_requests import (
     representatives,
     scan_sides,
 )
-from fundbot.model import Dependency, DeveloperCount, FundingChannel, PackageFunding
+from fundbot.model import (
+    EXCLUSION_KINDS,
+    Dependency,
+    DeveloperCount,
+    Exclusion,
+    ExclusionKind,
+    FundingChannel,
+    PackageFunding,
+    Plan,
+)
 from fundbot.pledge import build_plan
 from fundbot.render.text import PR_NO_LONGER
 from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test
@@ -536,3 +546,83 @@ async def test_people_s_exclusions_apply_to_the_comment(
         pull = github.open_pull(SHOP, head)
         await deliver_pr(app, pull)
     assert len(github.bot_comments(SHOP, pull.number)) == int(listed)
+
+
+# A reason text that reads like "too little use": only the kind may decide.
+MISLEADING = "would get less than `min_amount` (USD 100)"
+
+
+@pytest.mark.parametrize("kind", EXCLUSION_KINDS)
+def test_describe_offers_a_recipient_left_out_only_for_too_little_use(kind: ExclusionKind) -> None:
+    """An addition whose recipient the plan left out is offered only for a too-little kind."""
+    dep = Dependency("npm", "x", "1", "runtime", True, "package.json")
+    channel = FundingChannel("github", "https://github.com/sponsors/x", "x", "test")
+    funding = {("npm", "x"): PackageFunding("npm", "x", None, (channel,), 0.0)}
+    plan = Plan(100, 1, "configured", "", 100, "USD", lines=())
+    after = replace(plan, excluded=(Exclusion("github:x", MISLEADING, kind),))
+    result = describe_additions([dep], funding, plan, after, default_config())
+    offered = kind in ("below_minimum", "max_recipients")
+    assert [(a.package, a.recipient, a.amount_after) for a in result] == (
+        [("npm:x", None, None)] if offered else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "exclude", "excluded", "elsewhere"),
+    [
+        ({}, ("npm:@acme/*",), set(), set()),
+        (
+            {"exclude": ["npm:b*", "npm:a*"], "excluded": ["github:X"]},
+            ("npm:@acme/*", "npm:a*", "npm:b*"),
+            {"npm:a*", "npm:b*", "github:X"},
+            set(),
+        ),
+        ({"funded_elsewhere": ["github:y", 3, None]}, ("npm:@acme/*",), set(), {"github:y"}),
+        ({"exclude": "npm:*", "excluded": {"a": 1}}, ("npm:@acme/*",), set(), set()),
+    ],
+)
+def test_plan_inputs_apply_the_commands_state(
+    state: dict[str, Any], exclude: tuple[str, ...], excluded: set[str], elsewhere: set[str]
+) -> None:
+    """State patterns join `exclude` (sorted) and the typed ids; malformed entries are ignored."""
+    config = replace(default_config(), exclude=("npm:@acme/*",))
+    applied, people, paid = plan_inputs(config, state)
+    assert (applied.exclude, set(people), set(paid)) == (exclude, excluded, elsewhere)
+    assert replace(applied, exclude=config.exclude) == config
+
+
+@pytest.mark.parametrize(
+    ("settings", "listed"),
+    [
+        ("min_amount: 9000\n", True),
+        ("max_recipients: 1\n", True),
+        ("exclude: ['npm:follow-*']\n", False),
+        ("exclude: ['github:rubenverborgh']\n", False),
+    ],
+)
+async def test_org_rules_decide_what_the_comment_offers(
+    fake: FakeServer, tmp_path: Path, settings: str, listed: bool
+) -> None:
+    """Left out for too little use, an addition is still offered; excluded by a rule, it is not."""
+    babel = package_json(**{"babel-core": "^6.26.0"})
+    files = {
+        "acme/.github": {".github/fundbot.yml": "developers: 5\n" + settings},
+        SHOP: shop_files(**{"package.json": babel}),
+    }
+    # babel-core in two repositories outweighs the one the pull request adds.
+    repos = [replace(r, files=files.get(r.full_name, r.files)) for r in acme()]
+    repos.append(Repo("acme/web", files={"package.json": babel}))
+    github = FakeGitHub()
+    github.add_installation(7, "acme", repos)
+    serve_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        head = shop_files(
+            **{"package.json": package_json(**{"babel-core": "^6.26.0", "follow-redirects": "1"})}
+        )
+        pull = github.open_pull(SHOP, head)
+        await deliver_pr(app, pull)
+    comments = github.bot_comments(SHOP, pull.number)
+    assert len(comments) == int(listed)
+    if listed:
+        assert "too little use for a share of the budget yet" in comments[0]["body"]

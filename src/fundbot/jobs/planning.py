@@ -48,11 +48,9 @@ class Planner:
         """The plan under `config` and the commands' state (loaded when not given)."""
         if state is None:
             state = await self.state.load(gh, installation_id, owner, config.plan_repository)
-        patterns = tuple(sorted(state_ids(state, "exclude")))
-        # Patterns apply as `exclude` does; typed ids also match recipients in any case.
-        config = replace(config, exclude=(*config.exclude, *patterns))
-        excluded_recipients = {*excluded_recipients, *state_ids(state, "excluded"), *patterns}
-        funded_elsewhere = {*funded_elsewhere, *state_ids(state, "funded_elsewhere")}
+        config, excluded, elsewhere = plan_inputs(config, state)
+        excluded_recipients = {*excluded_recipients, *excluded}
+        funded_elsewhere = {*funded_elsewhere, *elsewhere}
         scans = [s for s in await self.ctx.store.scans(installation_id) if s.skipped is None]
         usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
         errors = [
@@ -107,10 +105,29 @@ class Planner:
         return resolve_developers(config, max(1, len(authors)), method)
 
 
+def plan_inputs(
+    config: FundbotConfig, state: Mapping[str, Any]
+) -> tuple[FundbotConfig, frozenset[str], frozenset[str]]:
+    """The commands' state applied for `build_plan`: (config with the state's patterns added
+    to `exclude`, recipient ids excluded, recipient ids funded elsewhere).
+
+    Every plan — the published one and a pull request's before/after — goes through here, so
+    their amounts agree.
+    """
+    patterns = tuple(sorted(state_ids(state, "exclude")))
+    # Patterns apply as `exclude` does; typed ids also match recipients in any case.
+    config = replace(config, exclude=(*config.exclude, *patterns))
+    excluded = state_ids(state, "excluded") | frozenset(patterns)
+    return config, excluded, state_ids(state, "funded_elsewhere")
+
+
 async def org_config(
     ctx: AppContext, installation_id: int, owner: str, read: CachedReader
 ) -> tuple[FundbotConfig, list[ConfigProblem]]:
-    """The org-wide settings; from the last scan of `.github` when there is one."""
+    """The org-wide settings; from the last scan of `.github` when there is one.
+
+    The one copy to use (`Handlers._org_config` repeats it and should call this instead).
+    """
     org_repo = f"{owner}/{ORG_REPOSITORY}"
     stored = await ctx.store.scan(installation_id, org_repo)
     if stored is not None and stored.skipped is None and stored.tree_sha is not None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from fundbot.allocation import preferred_channel, recipient_id
 from fundbot.config import FundbotConfig
@@ -23,12 +22,11 @@ from fundbot.github.reading_cache import CachedReader
 from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
-from fundbot.jobs.planning import Planner
+from fundbot.jobs.planning import Planner, org_config, plan_inputs
 from fundbot.jobs.publishing import bot_login
-from fundbot.model import Dependency, PackageFunding, Plan
+from fundbot.model import Dependency, ExclusionKind, PackageFunding, Plan
 from fundbot.pledge import build_plan, package_id
 from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
-from fundbot.render.context import state_ids
 from fundbot.render.data_block import marker
 from fundbot.scanners import scan_files
 from fundbot.store import IssueRef, StoredScan
@@ -36,7 +34,7 @@ from fundbot.store import IssueRef, StoredScan
 log = logging.getLogger(__name__)
 
 # Recipients left out of a plan only for having too little weight still accept the money.
-_TOO_LITTLE = ("would get less than", "beyond `max_recipients`")
+_TOO_LITTLE: frozenset[ExclusionKind] = frozenset({"below_minimum", "max_recipients"})
 # Stored in place of a comment id: "we looked, and this pull request has no comment of ours".
 NO_COMMENT = 0
 
@@ -78,7 +76,7 @@ class PullRequests:
             return  # archived or a skipped fork: not part of the plan, nothing to say
         gh = await self.ctx.github.for_installation(inst)
         read = CachedReader(gh)
-        org_config, config = await self._configs(inst, pr.repository, stored, read)
+        org_settings, config = await self._configs(inst, pr.repository, stored, read)
         if not config.pull_request_comments:
             return
         shas = await self._shas(gh, pr)
@@ -100,7 +98,7 @@ class PullRequests:
             added = tuple(d for d in added if d.key not in used)
         additions: list[PullRequestAddition] = []
         if added:
-            additions = await self._describe(gh, inst, pr.repository, org_config, added)
+            additions = await self._describe(gh, inst, pr.repository, org_settings, added)
         await self._publish(gh, inst, pr, additions, touched=bool(head_texts or base_texts))
 
     async def _shas(self, gh: GitHubClient, pr: PullRequestJob) -> tuple[str, str] | None:
@@ -115,19 +113,15 @@ class PullRequests:
     ) -> tuple[FundbotConfig, FundbotConfig]:
         """The org's and the repository's settings, from the default branches only."""
         owner = repository.partition("/")[0]
-        org_repo = f"{owner}/{ORG_REPOSITORY}"
-        org_scan = await self.ctx.store.scan(inst, org_repo)
-        for name, scan in ((org_repo, org_scan), (repository, stored)):
+        if stored is not None and stored.skipped is None and stored.tree_sha is not None:
             # The last scan read the default branch's file; pushes to it trigger a rescan.
-            if scan is not None and scan.skipped is None and scan.tree_sha is not None:
-                read.seed(name, CONFIG_PATH, info_config_text(scan))
-        org_text = await read(org_repo, CONFIG_PATH)
-        org_config, _ = await repository_config(read, org_repo, repo_text=org_text)
-        if repository.casefold() == org_repo.casefold():
-            return org_config, org_config
+            read.seed(repository, CONFIG_PATH, info_config_text(stored))
+        org, _ = await org_config(self.ctx, inst, owner, read)
+        if repository.casefold() == f"{owner}/{ORG_REPOSITORY}".casefold():
+            return org, org
         repo_text = await read(repository, CONFIG_PATH)
         config, _ = await repository_config(read, repository, repo_text=repo_text)
-        return org_config, config
+        return org, config
 
     async def _describe(
         self,
@@ -140,7 +134,7 @@ class PullRequests:
         """Funding for each added package and how the organisation plan would change."""
         owner = repository.partition("/")[0]
         state = await self.planner.state.load(gh, inst, owner, config.plan_repository)
-        config, excluded, elsewhere = with_state(config, state)
+        config, excluded, elsewhere = plan_inputs(config, state)
         plan = partial(
             build_plan, owner=owner, excluded_recipients=excluded, funded_elsewhere=elsewhere
         )
@@ -211,17 +205,6 @@ class PullRequests:
 # -- pure steps ------------------------------------------------------------------------------
 
 
-def with_state(
-    config: FundbotConfig, state: Mapping[str, Any]
-) -> tuple[FundbotConfig, frozenset[str], frozenset[str]]:
-    """The commands' state applied as `Planner.plan` applies it, so that amounts match the
-    published plan: (config with patterns in `exclude`, excluded ids, funded elsewhere)."""
-    patterns = tuple(sorted(state_ids(state, "exclude")))
-    config = replace(config, exclude=(*config.exclude, *patterns))
-    excluded = state_ids(state, "excluded") | frozenset(patterns)
-    return config, excluded, state_ids(state, "funded_elsewhere")
-
-
 def scan_sides(
     base: Mapping[str, str], head: Mapping[str, str]
 ) -> tuple[tuple[Dependency, ...], tuple[Dependency, ...]]:
@@ -260,7 +243,7 @@ def describe_additions(
     config: FundbotConfig,
 ) -> list[PullRequestAddition]:
     """The additions that accept funding the plan can use, with their recipient's amounts."""
-    excluded = {e.package: e.reason for e in after.excluded}
+    excluded = {e.package: e.kind for e in after.excluded}
     line_of = {pkg: line for line in after.lines for pkg in line.packages}
     amount_before = {line.recipient: line.amount for line in before.lines}
     out: list[PullRequestAddition] = []
@@ -270,8 +253,8 @@ def describe_additions(
         pkg = package_id(dep.ecosystem, dep.name)
         if info is None or channel is None or pkg in excluded:
             continue  # no funding, or owned by the organisation, or excluded by its settings
-        reason = excluded.get(recipient_id(channel))
-        if reason is not None and not reason.startswith(_TOO_LITTLE):
+        kind = excluded.get(recipient_id(channel))
+        if kind is not None and kind not in _TOO_LITTLE:
             continue
         line = line_of.get(pkg)
         out.append(
