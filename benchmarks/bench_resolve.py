@@ -37,7 +37,7 @@ from fundbot.funding.cache import FundingCache
 from fundbot.funding.http import HttpClient
 from fundbot.funding.resolver import Resolver, new_session
 from fundbot.funding.sources import REGISTRY_SOURCES
-from fundbot.funding.sources.github import CONCURRENCY, GitHubSource
+from fundbot.funding.sources.github import GitHubSource
 from fundbot.funding.sources.golang import GoSource
 from fundbot.settings import Settings
 
@@ -331,7 +331,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--github-concurrency", type=int, default=CONCURRENCY)
+    parser.add_argument("--github-concurrency", type=int, default=Settings().github_concurrency)
     args = parser.parse_args()
     queries = packages(args.packages)
     servers: dict[str, FakeServer] = {}
