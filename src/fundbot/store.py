@@ -160,6 +160,8 @@ class Store:
             db.execute("DELETE FROM installations WHERE id=?", (installation_id,))
             db.execute("DELETE FROM repositories WHERE installation_id=?", (installation_id,))
             db.execute("DELETE FROM issues WHERE installation_id=?", (installation_id,))
+            # Per-installation values kept under `meta`, e.g. `commands_state:{id}`.
+            db.execute("DELETE FROM meta WHERE key LIKE ?", (f"%:{installation_id}",))
             db.execute("COMMIT")
 
         await self._run(forget)
