@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from fundbot.model import Dependency, ScanError
+from fundbot.sqlite_thread import SqliteThread
 
 T = TypeVar("T")
 
@@ -73,35 +72,15 @@ class IssueRef:
     body_hash: str
 
 
-class Store:
+class Store(SqliteThread):
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fundbot-store")
-        self._db: sqlite3.Connection | None = None
+        super().__init__(path, "fundbot-store")
 
     async def open(self) -> None:
-        await self._run(self._open)
-
-    def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.executescript(SCHEMA)
-        self._db = db
+        await self._run(self._connect, SCHEMA)
 
     async def close(self) -> None:
-        if self._db is not None:
-            await self._run(self._db.close)
-            self._db = None
-        self._executor.shutdown(wait=True)
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("store not open")
-        return self._db
+        await self._close_connection()
 
     async def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return await self._run(lambda: self._conn().execute(sql, params).fetchall())

@@ -11,17 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cachetools import LRUCache
 
 from fundbot.jobs.model import ClaimedJob, Job
+from fundbot.sqlite_thread import SqliteThread
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class _Submission:
     done: asyncio.Future[bool]
 
 
-class SqliteQueue:
+class SqliteQueue(SqliteThread):
     """Durable queue with delivery de-duplication and per-repository serialisation."""
 
     def __init__(
@@ -82,14 +81,12 @@ class SqliteQueue:
         backoff_cap: float = 3600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = path
+        super().__init__(path, "fundbot-queue")
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.clock = clock
         self.wakeup = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fundbot-queue")
-        self._db: sqlite3.Connection | None = None
         self._pending: list[_Submission] = []
         self._has_pending = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -102,19 +99,14 @@ class SqliteQueue:
         self._writer = asyncio.create_task(self._write_loop(), name="fundbot-queue-writer")
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
         # FULL: every commit is fsynced; group commit makes that affordable.
-        db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
+        db = self._connect(SCHEMA, synchronous="FULL")
         # Jobs that were running when the process died run again (jobs are idempotent).
         recovered = db.execute(
             "UPDATE jobs SET state='queued', updated_at=? WHERE state='running'", (time.time(),)
         ).rowcount
         if recovered:
             log.info("requeued interrupted jobs", extra={"count": recovered})
-        self._db = db
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -125,18 +117,7 @@ class SqliteQueue:
         for submission in self._pending:
             if not submission.done.done():
                 submission.done.set_exception(RuntimeError("queue closed"))
-        if self._db is not None:
-            await self._run(self._db.close)
-            self._db = None
-        self._executor.shutdown(wait=True)
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            raise RuntimeError("queue not started")
-        return self._db
+        await self._close_connection()
 
     # -- submitting (the webhook path) ---------------------------------------------------
     def seen(self, delivery_id: str) -> bool:

@@ -1,0 +1,46 @@
+"""One SQLite connection, used from one dedicated thread, so the event loop never waits
+on the disk and the connection is never shared between threads."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class SqliteThread:
+    """Base for the queue and the store: `_run` hops to the thread, `_conn` is used there."""
+
+    def __init__(self, path: Path, thread_name: str) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self, schema: str, *, synchronous: str = "NORMAL") -> sqlite3.Connection:
+        """Open in WAL mode (readers never block the writer) and create the schema."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        db.executescript(schema)
+        self._db = db
+        return db
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError(f"{self.path.name} is not open")
+        return self._db
+
+    async def _close_connection(self) -> None:
+        if self._db is not None:
+            await self._run(self._db.close)
+            self._db = None
+        self._executor.shutdown(wait=True)
