@@ -115,8 +115,8 @@ def realistic_plan() -> Plan:
             UnfundedPackage("go:golang.org/x/text", 1.0, None, ("acme/engine",)),
         ),
         excluded=(
-            Exclusion("npm:@acme/ui", "owned by acme"),
-            Exclusion("github-actions:./.github/actions/build", "local"),
+            Exclusion("npm:@acme/ui", "owned by acme", "owned"),
+            Exclusion("github-actions:./.github/actions/build", "local", "skipped"),
         ),
         errors=(ScanError("services/legacy/package-lock.json", "invalid JSON at line 3"),),
         fingerprint="sha256:3f2a",

@@ -20,7 +20,6 @@ from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import (
     CONFIG_PATH,
     ORG_REPOSITORY,
-    repository_config,
 )
 from fundbot.github.reading import (
     RepoInfo,
@@ -33,6 +32,7 @@ from fundbot.jobs.commands import Commands
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner
+from fundbot.jobs.planning import org_config as load_org_config
 from fundbot.jobs.publishing import Publisher
 from fundbot.jobs.pull_requests import PullRequests
 from fundbot.jobs.worker import JobHandler
@@ -79,7 +79,7 @@ class Handlers:
             await self._scan(gh, job.installation_id, r, default_config(), read, listed=True)
             for r in first
         ]
-        org_config, _ = await self._org_config(job.installation_id, owner, read)
+        org_config, _ = await load_org_config(self.ctx, job.installation_id, owner, read)
         limit = asyncio.Semaphore(REPO_CONCURRENCY)
 
         async def scan(repo: RepoInfo) -> tuple[RepoInfo, FundbotConfig, list[ConfigProblem]]:
@@ -122,7 +122,7 @@ class Handlers:
             else await get_repository(gh, job.repository)
         )
         read = CachedReader(gh)
-        org_config, _ = await self._org_config(job.installation_id, owner, read)
+        org_config, _ = await load_org_config(self.ctx, job.installation_id, owner, read)
         _, config, problems = await self._scan(gh, job.installation_id, repo, org_config, read)
         if repo.full_name.lower() == f"{owner}/{ORG_REPOSITORY}".lower():
             now = await self.ctx.store.scan(job.installation_id, repo.full_name)
@@ -139,7 +139,9 @@ class Handlers:
     async def publish_plan(self, job: Job) -> None:
         gh = await self.ctx.github.for_installation(job.installation_id)
         owner = (job.repository or "").partition("/")[0]
-        org_config, _ = await self._org_config(job.installation_id, owner, CachedReader(gh))
+        org_config, _ = await load_org_config(
+            self.ctx, job.installation_id, owner, CachedReader(gh)
+        )
         plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=False)
         await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
 
@@ -158,7 +160,9 @@ class Handlers:
             # The plan issue's one writer is its repository's serial key: queue, don't write,
             # and name the repository the settings name (as every other publish_plan does).
             gh = await self.ctx.github.for_installation(job.installation_id)
-            org_config, _ = await self._org_config(job.installation_id, owner, CachedReader(gh))
+            org_config, _ = await load_org_config(
+                self.ctx, job.installation_id, owner, CachedReader(gh)
+            )
             plan_repo = f"{owner}/{org_config.plan_repository}"
             await self.ctx.queue.enqueue([Job("publish_plan", job.installation_id, plan_repo)])
 
@@ -208,17 +212,6 @@ class Handlers:
         if result.stored.tree_sha is not None:
             read.seed(repo.full_name, CONFIG_PATH, info_config_text(result.stored))
         return repo, result.config, list(result.config_problems)
-
-    async def _org_config(
-        self, installation_id: int, owner: str, read: CachedReader
-    ) -> tuple[FundbotConfig, list[ConfigProblem]]:
-        """The org-wide settings; from the last scan of `.github` when there is one."""
-        org_repo = f"{owner}/{ORG_REPOSITORY}"
-        stored = await self.ctx.store.scan(installation_id, org_repo)
-        if stored is not None and stored.skipped is None and stored.tree_sha is not None:
-            read.seed(org_repo, CONFIG_PATH, info_config_text(stored))
-        text = await read(org_repo, CONFIG_PATH)
-        return await repository_config(read, org_repo, repo_text=text)
 
 
 def _info(repo: RepoInfo) -> dict[str, object]:

@@ -124,10 +124,7 @@ def plan_inputs(
 async def org_config(
     ctx: AppContext, installation_id: int, owner: str, read: CachedReader
 ) -> tuple[FundbotConfig, list[ConfigProblem]]:
-    """The org-wide settings; from the last scan of `.github` when there is one.
-
-    The one copy to use (`Handlers._org_config` repeats it and should call this instead).
-    """
+    """The org-wide settings; from the last scan of `.github` when there is one."""
     org_repo = f"{owner}/{ORG_REPOSITORY}"
     stored = await ctx.store.scan(installation_id, org_repo)
     if stored is not None and stored.skipped is None and stored.tree_sha is not None:
