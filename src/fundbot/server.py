@@ -105,7 +105,12 @@ async def running(
         timer = asyncio.create_task(_reconcile_timer(settings, queue))
 
         async def status() -> Mapping[str, Any]:
-            return {"installations": len(await store.installations())}
+            found: dict[str, Any] = {"installations": len(await store.installations())}
+            login = await store.get_meta("bot_login")  # learnt from GitHub on first publish
+            if login:
+                slug = login.removesuffix("[bot]")
+                found["install_url"] = f"{settings.github_web_url}/apps/{slug}/installations/new"
+            return found
 
         app = make_app(settings, queue=queue, metrics=metrics, status=status)
         try:

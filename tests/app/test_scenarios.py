@@ -430,3 +430,5 @@ async def test_home_page_shows_installations_and_failed_jobs(
     assert "Installations served: 1." in page
     assert "failed: 1." in page
     assert "scan_installation 9:*:" in page
+    # Once the App has learnt its own name from GitHub, the page links to its install page.
+    assert f'href="{app.github.base_url}/apps/fundbot/installations/new"' in page
