@@ -731,3 +731,27 @@ def test_fingerprint() -> None:
         build_plan(usage, funding, rules(), DeveloperCount(6, "configured")),
     ]
     assert len({p.fingerprint for p in changed} | {base.fingerprint}) == len(changed) + 1
+
+
+def test_unfunded_packages_carry_why_nothing_is_known() -> None:
+    """An unfunded package keeps the resolver's reason: an answer, or a failed lookup."""
+    deps = [
+        Dependency("npm", "left-pad", "1.0.0", "runtime", True, "package.json"),
+        Dependency("cargo", "anyhow", "1.0.0", "runtime", True, "Cargo.toml"),
+    ]
+    funding = {
+        ("npm", "left-pad"): PackageFunding(
+            "npm", "left-pad", None, (), 0.0, "no funding listed on npm"
+        ),
+        ("cargo", "anyhow"): PackageFunding(
+            "cargo", "anyhow", None, (), 0.0, "crates.io: HTTP 503 after 4 attempts"
+        ),
+    }
+    plan = build_plan(
+        {"acme/app": deps}, funding, default_config(), DeveloperCount(1, "configured")
+    )
+    found = {u.package: (u.reason, u.unchecked) for u in plan.unfunded}
+    assert found == {
+        "npm:left-pad": ("no funding listed on npm", False),
+        "cargo:anyhow": ("crates.io: HTTP 503 after 4 attempts", True),
+    }

@@ -186,6 +186,18 @@ class UnfundedPackage:
     weight: float
     repository: str | None  # its source repository, when known
     repositories: tuple[str, ...]  # the organisation's repos that use it
+    # Why nothing is known: "no funding listed on pypi, github", or a lookup that failed
+    # ("crates.io: connection failed after 4 attempts"), which the next run retries.
+    reason: str | None = None
+
+    @property
+    def unchecked(self) -> bool:
+        """True when the lookup itself failed: nobody knows yet whether it accepts money."""
+        return self.reason is not None and not self.reason.startswith(CHECKED_REASONS)
+
+
+# Reasons that are answers, not failures: the package was looked up and has no funding.
+CHECKED_REASONS: Final[tuple[str, ...]] = ("no funding listed", "not found on", "no source for")
 
 
 # Why a package or recipient is left out of a plan. Closed set, so that code can act on the

@@ -166,7 +166,8 @@ def _classify(
             excluded[pkg] = exclusion
         elif channel is None:
             repository = info.repository if info is not None else None
-            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(per_repo))))
+            why = info.unknown_reason if info is not None else "not looked up"
+            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(per_repo)), why))
         else:
             chosen[pkg] = channel
     return chosen, unfunded

@@ -75,9 +75,13 @@ def print_table(
         console.print(Text(f"  {recipient_label(line.handle, line.url)}: {line.url}"))
     for note in plan.notes:
         console.print(Text(f"note: {note}"))
-    if plan.unfunded:
-        top = [u.package for u in plan.unfunded[:5]]
-        console.print(Text(f"Most used without funding: {_more(top, 5)}"))
+    asked = [u.package for u in plan.unfunded if not u.unchecked]
+    unchecked = [u for u in plan.unfunded if u.unchecked]
+    if asked:
+        console.print(Text(f"Most used without funding: {_more(asked[:5], 5)}"))
+    if unchecked:
+        reasons = sorted({u.reason or "" for u in unchecked})
+        console.print(Text(f"Could not be checked: {len(unchecked)} ({'; '.join(reasons[:3])})"))
     if plan.excluded:
         console.print(Text(f"Excluded: {len(plan.excluded)} (see --format markdown or json)"))
     for error in result.errors:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from fundbot.model import Plan, PlanLine
+from fundbot.model import Plan, PlanLine, UnfundedPackage
 from fundbot.render.context import IssueContext, state_ids
 from fundbot.render.markdown import (
     bullet_list,
@@ -146,8 +146,26 @@ def all_packages(lines: Sequence[PlanLine]) -> str:
 
 
 def unfunded_section(plan: Plan, repository: str | None = None) -> str:
-    """Dependencies without a funding channel, most used first: who to ask for a FUNDING.yml."""
-    unfunded = [u for u in plan.unfunded if repository is None or repository in u.repositories]
+    """Dependencies without a funding channel, most used first: who to ask for a FUNDING.yml;
+    then those whose lookup failed, which the next run tries again."""
+    mine = [u for u in plan.unfunded if repository is None or repository in u.repositories]
+    unfunded = [u for u in mine if not u.unchecked]
+    unchecked = [u for u in mine if u.unchecked]
+    return "\n\n".join(
+        part for part in (_asking(unfunded, repository), _unchecked(unchecked)) if part
+    )
+
+
+def _unchecked(unchecked: list[UnfundedPackage]) -> str:
+    if not unchecked:
+        return ""
+    items = [f"{escape(u.package)} — {escape(u.reason or '', limit=200)}" for u in unchecked]
+    summary = f"{dependencies(len(unchecked))} could not be checked this time"
+    intro = "A registry or GitHub did not answer; fundbot tries again on the next scan.\n\n"
+    return details(summary, intro + bullet_list(items, limit=LIST_ITEMS))
+
+
+def _asking(unfunded: list[UnfundedPackage], repository: str | None) -> str:
     if not unfunded:
         return ""
     items = []
