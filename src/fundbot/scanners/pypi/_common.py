@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from fundbot.errors import ManifestError
 from fundbot.model import Dependency, Scope, SkipReason
 from fundbot.scanners.pypi._pep508 import normalize, parse_requirement
@@ -85,3 +88,21 @@ def package_list(path: str, data: dict[str, object], key: str) -> list[object]:
     if not isinstance(packages, list):
         raise ManifestError(path, f"expected `{key}` to be an array of tables")
     return packages
+
+
+def named_packages(
+    path: str, data: dict[str, object], key: str
+) -> Iterator[tuple[dict[str, Any], str, str | None]]:
+    """The lock's package tables that have a name: (table, normalised name, version)."""
+    for pkg in package_list(path, data, key):
+        if not isinstance(pkg, dict):
+            continue
+        name = pkg.get("name")
+        if not isinstance(name, str) or not name.strip():
+            continue
+        version = pkg.get("version")
+        yield (
+            pkg,
+            normalize(name.strip()),
+            version if isinstance(version, str) and version else None,
+        )

@@ -9,30 +9,16 @@ from __future__ import annotations
 
 from fundbot.model import Dependency, SkipReason
 from fundbot.scanners._formats import load_toml
-from fundbot.scanners.pypi._common import Entry, groups_scope, lock_result, package_list
-from fundbot.scanners.pypi._pep508 import normalize, url_skip_reason
+from fundbot.scanners.pypi._common import Entry, groups_scope, lock_result, named_packages
+from fundbot.scanners.pypi._pep508 import url_skip_reason
 
 
 def parse(path: str, text: str) -> list[Dependency]:
     data = load_toml(path, text)
     entries: dict[Entry, None] = {}
-    for pkg in package_list(path, data, "package"):
-        if not isinstance(pkg, dict):
-            continue
-        name = pkg.get("name")
-        if not isinstance(name, str) or not name.strip():
-            continue
-        version = pkg.get("version")
+    for pkg, name, version in named_packages(path, data, "package"):
         groups = pkg.get("groups", pkg.get("sections"))
-        entries[
-            (
-                normalize(name.strip()),
-                version if isinstance(version, str) and version else None,
-                groups_scope(groups, "default"),
-                False,
-                _skip(pkg),
-            )
-        ] = None
+        entries[(name, version, groups_scope(groups, "default"), False, _skip(pkg))] = None
     return lock_result(path, entries)
 
 

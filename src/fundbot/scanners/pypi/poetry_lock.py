@@ -12,8 +12,7 @@ from typing import Final
 
 from fundbot.model import Dependency, Scope, SkipReason
 from fundbot.scanners._formats import load_toml
-from fundbot.scanners.pypi._common import Entry, group_scope, lock_result, package_list
-from fundbot.scanners.pypi._pep508 import normalize
+from fundbot.scanners.pypi._common import Entry, group_scope, lock_result, named_packages
 
 _SOURCE_SKIPS: Final[dict[str, SkipReason]] = {
     "git": "git",
@@ -26,25 +25,11 @@ _SOURCE_SKIPS: Final[dict[str, SkipReason]] = {
 def parse(path: str, text: str) -> list[Dependency]:
     data = load_toml(path, text)
     entries: dict[Entry, None] = {}
-    for pkg in package_list(path, data, "package"):
-        if not isinstance(pkg, dict):
-            continue
-        name = pkg.get("name")
-        if not isinstance(name, str) or not name.strip():
-            continue
-        version = pkg.get("version")
+    for pkg, name, version in named_packages(path, data, "package"):
         source = pkg.get("source")
         kind = source.get("type") if isinstance(source, dict) else None
         skip = _SOURCE_SKIPS.get(kind) if isinstance(kind, str) else None
-        entries[
-            (
-                normalize(name.strip()),
-                version if isinstance(version, str) and version else None,
-                _scope(pkg),
-                False,
-                skip,
-            )
-        ] = None
+        entries[(name, version, _scope(pkg), False, skip)] = None
     return lock_result(path, entries)
 
 

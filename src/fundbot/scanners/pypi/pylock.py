@@ -14,8 +14,7 @@ from typing import Any, Final
 
 from fundbot.model import Dependency, Scope, SkipReason
 from fundbot.scanners._formats import load_toml
-from fundbot.scanners.pypi._common import Entry, group_scope, lock_result, package_list
-from fundbot.scanners.pypi._pep508 import normalize
+from fundbot.scanners.pypi._common import Entry, group_scope, lock_result, named_packages
 
 _GROUP: Final = re.compile(r"""['"]([^'"]+)['"]\s+in\s+dependency_groups""")
 
@@ -27,16 +26,9 @@ def parse(path: str, text: str) -> list[Dependency]:
         {g for g in defaults if isinstance(g, str)} if isinstance(defaults, list) else set()
     )
     entries: dict[Entry, None] = {}
-    for pkg in package_list(path, data, "packages"):
-        if not isinstance(pkg, dict):
-            continue
-        name = pkg.get("name")
-        if not isinstance(name, str) or not name.strip():
-            continue
-        version = pkg.get("version")
-        version = version if isinstance(version, str) and version else None
+    for pkg, name, version in named_packages(path, data, "packages"):
         scope = _scope(pkg.get("marker"), default_groups)
-        entries[(normalize(name.strip()), version, scope, False, _skip(pkg))] = None
+        entries[(name, version, scope, False, _skip(pkg))] = None
     return lock_result(path, entries)
 
 
