@@ -46,6 +46,7 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
         problems.config_problems(ctx.config_problems),
         problems.unreadable_files(plan.errors),
         commands_section(plan.lines, ctx.state),
+        sections.payment_files(plan, ctx),
         sections.how_to_change(ctx),
         sections.unfunded_section(plan),
         sections.excluded_section(plan),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final
 
 from fundbot.model import Plan, PlanLine, UnfundedPackage
 from fundbot.render.context import IssueContext, state_ids
+from fundbot.render.exports import plan_csv, sponsors_csv
 from fundbot.render.markdown import (
     bullet_list,
     code,
@@ -33,6 +35,9 @@ from fundbot.render.text import (
 TABLE_ROWS: Final = 100
 LIST_ITEMS: Final = 200
 PACKAGES_PER_RECIPIENT: Final = 100
+
+# A file longer than this would crowd out the rest of the issue (65,536 characters in all).
+MAX_FILE_IN_ISSUE: Final = 12_000
 
 
 def dependencies(count: int) -> str:
@@ -202,8 +207,42 @@ def how_to_change(ctx: IssueContext) -> str:
         f"Add or edit {code(ctx.config_file)} in this repository (or in the organisation's "
         "`.github` repository for every repository at once):\n\n"
         "```yaml\n" + CONFIG_SAMPLE.format(config=config) + "```\n\n"
-        "To pay every GitHub Sponsors recipient at once, run "
-        "`fundbot scan --format sponsors-csv` and upload the file on GitHub's bulk "
+        "To pay every GitHub Sponsors recipient at once, upload the CSV from the "
+        "organisation plan issue (or `fundbot scan --format sponsors-csv`) on GitHub's bulk "
         f"sponsorship page: it is sized as {frequency} sponsorship (`sponsors_frequency`)."
     )
     return details("How to change this plan", body)
+
+
+def payment_files(plan: Plan, ctx: IssueContext) -> str:
+    """The files whoever pays needs, ready to copy: GitHub Sponsors bulk CSV, plan CSV.
+
+    Each is left out, with a pointer to the command line, when it would crowd the issue."""
+    if not plan.lines:
+        return ""
+    sponsors = sponsors_csv(plan, ctx.frequency)
+    parts = []
+    if sponsors.count("\n") > 1:  # more than the header
+        parts.append(
+            "GitHub Sponsors bulk sponsorship (save as `sponsors.csv` and upload it on "
+            "GitHub's bulk sponsorship page):\n\n"
+            + _file(sponsors, "`fundbot scan --format sponsors-csv`")
+        )
+    parts.append(
+        "Every line of the plan, for a spreadsheet:\n\n"
+        + _file(plan_csv(plan), "`fundbot scan --format csv`")
+    )
+    return details("Files for whoever pays", "\n\n".join(parts))
+
+
+def _file(text: str, command: str) -> str:
+    if len(text) > MAX_FILE_IN_ISSUE:
+        return f"*(too long to show here: {command} writes it)*"
+    return fenced(text, "csv")
+
+
+def fenced(text: str, info: str) -> str:
+    """A code block no line of `text` can close: the fence outgrows any backtick run."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
