@@ -112,7 +112,7 @@ async def running(
                 found["install_url"] = f"{settings.github_web_url}/apps/{slug}/installations/new"
             return found
 
-        app = make_app(settings, queue=queue, metrics=metrics, status=status)
+        app = make_app(settings, queue=queue, metrics=metrics, status=status, checks=[store.ping])
         try:
             yield Running(app, ctx, pool, metrics)
         finally:

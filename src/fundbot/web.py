@@ -12,7 +12,7 @@ import hmac
 import html
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -34,6 +34,8 @@ METRICS_KEY = web.AppKey("metrics", Metrics)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 StatusProvider = Callable[[], Awaitable[Mapping[str, Any]]]
 STATUS_KEY: web.AppKey[StatusProvider] = web.AppKey("status")
+HealthCheck = Callable[[], Awaitable[bool]]
+CHECKS_KEY: web.AppKey[tuple[HealthCheck, ...]] = web.AppKey("checks")
 
 
 def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
@@ -115,8 +117,15 @@ async def _enqueue(
     return _answer(202, "queued", jobs=len(jobs))
 
 
+async def _healthy(app: web.Application) -> bool:
+    """The queue and everything else the caller registered (the store) answer."""
+    if not await app[QUEUE_KEY].ping():
+        return False
+    return all([await check() for check in app[CHECKS_KEY]])
+
+
 async def healthz(request: web.Request) -> web.Response:
-    ok = await request.app[QUEUE_KEY].ping()
+    ok = await _healthy(request.app)
     return _answer(200 if ok else 503, "ok" if ok else "unhealthy")
 
 
@@ -132,7 +141,7 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 async def home(request: web.Request) -> web.Response:
     app = request.app
-    healthy = await app[QUEUE_KEY].ping()
+    healthy = await _healthy(app)
     status = dict(await app[STATUS_KEY]())
     counts = await app[QUEUE_KEY].counts()
     failed = await app[QUEUE_KEY].failed_jobs(limit=10)
@@ -169,6 +178,7 @@ def make_app(
     queue: SqliteQueue,
     metrics: Metrics | None = None,
     status: StatusProvider = _no_status,
+    checks: Sequence[HealthCheck] = (),
 ) -> web.Application:
     """The aiohttp application; the caller owns the queue's and workers' lifecycles."""
     app = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1024)
@@ -176,6 +186,7 @@ def make_app(
     app[QUEUE_KEY] = queue
     app[METRICS_KEY] = metrics or Metrics()
     app[STATUS_KEY] = status
+    app[CHECKS_KEY] = tuple(checks)
     app.router.add_post(settings.webhook_path, webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)

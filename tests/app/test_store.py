@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from fundbot.store import IssueRef, Store, StoredScan
+from tests.app.harness import app_under_test
+from tests.fakes.github import FakeGitHub
+from tests.fakes.server import FakeServer
 
 
 async def test_forgetting_an_installation_leaves_nothing_of_it(tmp_path: Path) -> None:
@@ -30,3 +33,12 @@ async def test_forgetting_an_installation_leaves_nothing_of_it(tmp_path: Path) -
         assert await store.developers(17) is not None
     finally:
         await store.close()
+
+
+async def test_health_is_503_when_the_store_is_gone(fake: FakeServer, tmp_path: Path) -> None:
+    """/healthz checks the store as well as the queue."""
+    async with app_under_test(fake, tmp_path, FakeGitHub()) as app:
+        healthy = (await app.client.get("/healthz")).status
+        await app.started.context.store.close()
+        broken = (await app.client.get("/healthz")).status
+    assert (healthy, broken) == (200, 503)
