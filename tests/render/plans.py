@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+from fundbot.config import default_config
 from fundbot.errors import ConfigProblem
 from fundbot.model import (
     Attribution,
+    Dependency,
     Exclusion,
     FundingChannel,
+    PackageFunding,
     Plan,
     PlanLine,
     ScanError,
     UnfundedPackage,
 )
+from fundbot.pledge import build_plan, resolve_developers
 from fundbot.render.comment import PullRequestAddition
 from fundbot.render.issue import IssueContext
 
@@ -265,4 +272,124 @@ def additions() -> tuple[PullRequestAddition, ...]:
             "npm:webpack", "^5.95.0", "package.json", (oc, gh), "open_collective:webpack", None, 900
         ),
         PullRequestAddition("npm:tiny", None, "packages/a/package.json", (oc,), None, None, None),
+    )
+
+
+def _dep(name: str, scope: str = "runtime", direct: bool = True) -> Dependency:
+    ecosystem, _, package = name.partition(":")
+    return Dependency(ecosystem, package, None, scope, direct, "manifest")  # type: ignore[arg-type]
+
+
+def _funding(name: str, *channels: tuple[str, str, str | None]) -> PackageFunding:
+    ecosystem, _, package = name.partition(":")
+    found = tuple(FundingChannel(p, url, handle, "test") for p, url, handle in channels)
+    source = BUILT_SOURCES.get(name)
+    reason = None if found else f"no funding listed on {ecosystem}"
+    return PackageFunding(ecosystem, package, source, found, 0.0, unknown_reason=reason)
+
+
+def _gh(handle: str) -> tuple[str, str, str | None]:
+    return ("github", f"https://github.com/sponsors/{handle}", handle)
+
+
+# Four repositories of one organisation and who their dependencies pay (as resolved).
+BUILT_USAGE: dict[str, list[tuple[str, str, bool]]] = {
+    "acme/web": [
+        ("npm:chalk", "runtime", True),
+        ("npm:got", "runtime", True),
+        ("npm:execa", "dev", True),
+        ("npm:ora", "dev", True),
+        ("npm:left-pad", "runtime", False),
+        ("rubygems:rake", "build", True),
+        ("npm:@acme/ui", "runtime", True),
+    ],
+    "acme/api": [
+        ("npm:express", "runtime", True),
+        ("npm:body-parser", "runtime", False),
+        ("npm:chalk", "runtime", False),
+        ("pypi:flask", "runtime", True),
+        ("pypi:jinja2", "runtime", False),
+        ("pypi:click", "runtime", False),
+        ("pypi:werkzeug", "runtime", False),
+        ("npm:left-pad", "runtime", False),
+        ("npm:tiny-lib", "runtime", False),
+    ],
+    "acme/tools": [
+        ("pypi:click", "runtime", True),
+        ("pypi:requests", "runtime", True),
+        ("pypi:pytest", "test", True),
+        ("rubygems:rake", "build", True),
+    ],
+    "acme/engine": [
+        ("cargo:serde", "runtime", True),
+        ("cargo:serde_json", "runtime", True),
+        ("cargo:tokio", "runtime", True),
+        ("go:golang.org/x/text", "runtime", True),
+    ],
+}
+BUILT_SOURCES = {
+    "npm:@acme/ui": "https://github.com/acme/ui",
+    "npm:left-pad": "https://github.com/left-pad/left-pad",
+}
+BUILT_FUNDING: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    "npm:@acme/ui": (_gh("acme"),),
+    "npm:left-pad": (),
+    "go:golang.org/x/text": (),
+    "npm:chalk": (_gh("sindresorhus"),),
+    "npm:got": (_gh("sindresorhus"),),
+    "npm:execa": (_gh("sindresorhus"),),
+    "npm:ora": (_gh("sindresorhus"),),
+    "npm:express": (("open_collective", "https://opencollective.com/express", "express"),),
+    "npm:body-parser": (("open_collective", "https://opencollective.com/express", "express"),),
+    "npm:tiny-lib": (_gh("tiny-dev"),),
+    "pypi:flask": (_gh("pallets"),),
+    "pypi:jinja2": (_gh("pallets"),),
+    "pypi:click": (_gh("pallets"),),
+    "pypi:werkzeug": (_gh("pallets"),),
+    "pypi:requests": (("tidelift", "https://tidelift.com/funding/github/pypi/requests", None),),
+    "pypi:pytest": (
+        _gh("pytest-dev"),
+        ("open_collective", "https://opencollective.com/pytest", "pytest"),
+    ),
+    "cargo:serde": (_gh("dtolnay"),),
+    "cargo:serde_json": (_gh("dtolnay"),),
+    "cargo:tokio": (("open_collective", "https://opencollective.com/tokio", "tokio"),),
+    "rubygems:rake": (("custom", "https://example.org/donate", None),),
+}
+
+
+def built_inputs(
+    extra: dict[str, tuple[tuple[str, str, str | None], ...]] | None = None,
+) -> tuple[dict[str, list[Dependency]], dict[tuple[str, str], PackageFunding]]:
+    """The usage and funding above; `extra` packages are added to acme/web, runtime, direct."""
+    usage = {
+        repo: [_dep(name, scope, direct) for name, scope, direct in deps]
+        for repo, deps in BUILT_USAGE.items()
+    }
+    usage["acme/web"] += [_dep(name) for name in extra or {}]
+    funding = {}
+    for name, channels in (BUILT_FUNDING | (extra or {})).items():
+        info = _funding(name, *channels)
+        funding[(info.ecosystem, info.name)] = info
+    return usage, funding
+
+
+def built_plan(
+    developers: int | None = None,
+    budget: int | None = None,
+    extra: dict[str, tuple[tuple[str, str, str | None], ...]] | None = None,
+    **rules: Any,
+) -> Plan:
+    """The four repositories above planned by `fundbot.pledge.build_plan`, not by hand."""
+    usage, funding = built_inputs(extra)
+    config = replace(default_config(), developers=developers, budget=budget, **rules)
+    count = resolve_developers(config, 4, "distinct human commit authors in the last 90 days")
+    return build_plan(
+        usage,
+        funding,
+        config,
+        count,
+        owner="acme",
+        errors=(ScanError("services/legacy/package-lock.json", "invalid JSON at line 3"),),
+        funded_elsewhere=("url:https://tidelift.com/funding/github/pypi/requests",),
     )

@@ -20,6 +20,7 @@ from fundbot.render.issue import (
 from fundbot.render.markdown import MAX_BODY, body_length
 from tests.render.golden import assert_golden, assert_harmless
 from tests.render.plans import (
+    built_plan,
     config_errors_context,
     empty_plan,
     hostile_context,
@@ -49,6 +50,13 @@ SCENARIOS: list[tuple[str, Renderer, Callable[[], Plan], Callable[[], IssueConte
         render_repository_issue,
         empty_plan,
         config_errors_context,
+    ),
+    ("plan_issue_built.md", render_plan_issue, built_plan, realistic_context),
+    (
+        "repository_issue_built.md",
+        render_repository_issue,
+        built_plan,
+        lambda: realistic_context("acme/api"),
     ),
     ("plan_issue_hostile.md", render_plan_issue, hostile_plan, hostile_context),
     ("repository_issue_hostile.md", render_repository_issue, hostile_plan, hostile_context),

@@ -47,7 +47,7 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
         problems.unreadable_files(plan.errors),
         commands_section(plan.lines, ctx.state),
         sections.payment_files(plan, ctx),
-        sections.how_to_change(ctx),
+        sections.how_to_change(ctx, in_plan_issue=True, sponsors=sections.on_sponsors(plan.lines)),
         sections.unfunded_section(plan),
         sections.excluded_section(plan),
         problems.skipped_repositories(ctx.skipped_repositories),
@@ -82,12 +82,16 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
         problems.config_problems(ctx.config_problems),
         problems.unreadable_files(problems.repository_errors(plan.errors, repository)),
         commands_section(lines, ctx.state, per_recipient=False, note=_elsewhere_note(ctx)),
-        sections.how_to_change(ctx),
+        sections.how_to_change(ctx, in_plan_issue=False, sponsors=sections.on_sponsors(lines)),
         sections.unfunded_section(plan, repository),
         sections.all_packages(lines),
     ]
     data = plan_data(view, state=ctx.state)
-    data.update(scope=repository, organisation_budget=plan.budget)
+    data.update(
+        scope=repository,
+        organisation_budget=plan.budget,
+        repository_amount=sum(line.amount for line in lines),
+    )
     return fit_body(parts, tail=fit_data(data))
 
 
@@ -97,23 +101,32 @@ def _elsewhere_note(ctx: IssueContext) -> str:
 
 
 def _repository_summary(plan: Plan, lines: tuple[PlanLine, ...], ctx: IssueContext) -> str:
-    org_plan = link("the organisation's plan", ctx.plan_issue_url)
+    """Its part first (what the engineer asks), then the whole plan it belongs to."""
     unfunded = sum(1 for u in plan.unfunded if ctx.repository in u.repositories)
+    asking = (
+        f" It also uses {sections.dependencies(unfunded)} with no known funding channel."
+        if unfunded
+        else ""
+    )
     if not plan.lines:
         start = link("The organisation's plan", ctx.plan_issue_url)
         return (
-            f"{start} would give "
-            f"{sections.budget_phrase(plan)} but has no recipient yet: fundbot has not found "
-            f"any dependency that accepts money; {sections.have(unfunded)} no known funding "
-            "channel in this repository."
+            f"{start} would give {sections.budget_phrase(plan)} but has no recipient yet: "
+            f"fundbot has not found any dependency that accepts money.{asking}"
         )
+    org_plan = link("the organisation's plan", ctx.plan_issue_url)
+    whole = (
+        f"The whole plan gives {sections.budget_phrase(plan)} to "
+        f"{plural(len(plan.lines), 'recipient')} covering "
+        f"{sections.dependencies(plan.dependencies_covered)}."
+    )
+    if not lines:
+        none = f"None of this repository's dependencies receives a share of {org_plan}."
+        return f"{none}{asking} {whole}"
     return (
-        f"This repository's dependencies reach **{len(lines):,}** of the "
-        f"{plural(len(plan.lines), 'recipient')} in {org_plan}, which gives "
-        f"{sections.budget_phrase(plan)} covering "
-        f"{sections.dependencies(plan.dependencies_covered)}; this repository's part of it is "
-        f"**{money(sum(line.amount for line in lines))}** a year, and "
-        f"{sections.have(unfunded)} no known funding channel here."
+        f"This repository's part of {org_plan} is "
+        f"**{money(sum(line.amount for line in lines))}** a year, to "
+        f"**{plural(len(lines), 'recipient')}** its dependencies reach.{asking} {whole}"
     )
 
 
@@ -123,7 +136,8 @@ def _repository_table(
     if not lines:
         return ""
     header = ["Recipient", "Platform", "This repository, per year", "Per month"]
-    header += ["Organisation, per year", "Packages"]
+    # The plan keeps one package list per recipient, for all repositories together.
+    header += ["Organisation, per year", "Packages (all repositories)"]
     rows = [
         [
             sections.recipient_label(line, ctx),

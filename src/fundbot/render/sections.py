@@ -16,6 +16,7 @@ from fundbot.render.markdown import (
     escape,
     escape_with_code,
     first_few,
+    github_handle,
     link,
     table,
     user_link,
@@ -25,6 +26,7 @@ from fundbot.render.text import (
     DEVELOPERS_FIX,
     MORE_RECIPIENTS,
     PLEDGE_URL,
+    SETTINGS_WHERE,
     money,
     per_month,
     platform_name,
@@ -91,11 +93,27 @@ def estimate_hint(plan: Plan, ctx: IssueContext) -> str:
     return DEVELOPERS_FIX.format(config=code(ctx.config_file))
 
 
+# Planner notes that only restate the summary (the estimate, a set `budget`): not repeated.
+_SAID_IN_SUMMARY: Final = (
+    "the budget is set by `budget`",
+    "{developers} developers is an estimate",
+)
+
+
 def notes(plan: Plan) -> str:
-    """The planner's notes (rules that could not all hold), shown in full."""
-    if not plan.notes:
+    """The planner's notes (rules that could not all hold) as sentences, minus repetitions."""
+    said = tuple(s.format(developers=plan.developers) for s in _SAID_IN_SUMMARY)
+    kept = [n.strip() for n in plan.notes if n.strip() and not n.strip().startswith(said)]
+    if not kept:
         return ""
-    return "**Notes**\n\n" + bullet_list([escape_with_code(n) for n in plan.notes], limit=20)
+    sentences = [escape_with_code(_sentence(n)) for n in kept]
+    return "**Notes**\n\n" + bullet_list(sentences, limit=20)
+
+
+def _sentence(note: str) -> str:
+    """`the budget is…` → `The budget is….`: the planner writes clauses, people read sentences."""
+    note = note[:1].upper() + note[1:]
+    return note if note.endswith((".", "!", "?", "…")) else note + "."
 
 
 def recipient_label(line: PlanLine, ctx: IssueContext) -> str:
@@ -198,20 +216,41 @@ def excluded_section(plan: Plan) -> str:
     return details(summary, bullet_list(items, limit=LIST_ITEMS))
 
 
-def how_to_change(ctx: IssueContext) -> str:
-    """The configuration keys with a YAML sample, and how to pay."""
+def how_to_change(ctx: IssueContext, *, in_plan_issue: bool, sponsors: bool) -> str:
+    """Where the plan's settings live, a YAML sample of its keys, and (when some recipient is
+    on GitHub Sponsors) how to pay them all at once."""
     # Inside a code block escaping would show; only keep the path from closing the block.
     config = " ".join(ctx.config_file.replace("`", "'").split())[:200]
-    frequency = "a monthly" if ctx.frequency == "monthly" else "a one-time"
     body = (
-        f"Add or edit {code(ctx.config_file)} in this repository (or in the organisation's "
-        "`.github` repository for every repository at once):\n\n"
-        "```yaml\n" + CONFIG_SAMPLE.format(config=config) + "```\n\n"
-        "To pay every GitHub Sponsors recipient at once, upload the CSV from the "
-        "organisation plan issue (or `fundbot scan --format sponsors-csv`) on GitHub's bulk "
-        f"sponsorship page: it is sized as {frequency} sponsorship (`sponsors_frequency`)."
+        SETTINGS_WHERE.format(config=code(ctx.config_file)) + "\n\n"
+        "```yaml\n" + CONFIG_SAMPLE.format(config=config) + "```"
     )
+    if sponsors:
+        body += "\n\n" + _how_to_pay(ctx, in_plan_issue)
     return details("How to change this plan", body)
+
+
+def _how_to_pay(ctx: IssueContext, in_plan_issue: bool) -> str:
+    frequency = "a monthly" if ctx.frequency == "monthly" else "a one-time"
+    if in_plan_issue:
+        where = "the GitHub Sponsors CSV under *Files for whoever pays* above"
+    else:
+        where = "the GitHub Sponsors CSV in " + link(
+            "the organisation's plan issue", ctx.plan_issue_url
+        )
+    return (
+        f"To pay every GitHub Sponsors recipient at once, upload {where} (or the output of "
+        "`fundbot scan --format sponsors-csv`) on GitHub's bulk sponsorship page: it is sized "
+        f"as {frequency} sponsorship (`sponsors_frequency`)."
+    )
+
+
+def on_sponsors(lines: Sequence[PlanLine]) -> bool:
+    """Whether any line is paid through GitHub Sponsors (what the bulk CSV holds)."""
+    return any(
+        line.platform == "github" and not line.funded_elsewhere and github_handle(line.handle)
+        for line in lines
+    )
 
 
 def payment_files(plan: Plan, ctx: IssueContext) -> str:

@@ -34,15 +34,23 @@ CONFIG_FIX: Final = (
     "fundbot rescans on every change to the configuration."
 )
 DEVELOPERS_FIX: Final = (
-    "Set `developers` in {config} to the number of full-time developers for an exact budget."
+    "Set `developers` in {config} of the organisation's `.github` repository to the number "
+    "of full-time developers for an exact budget."
+)
+# Where the plan's settings come from (fundbot reads them from the organisation's `.github`
+# repository only; a repository's own file changes only what fundbot does in that repository).
+SETTINGS_WHERE: Final = (
+    "The plan follows the organisation's settings: add or edit {config} in the organisation's "
+    "`.github` repository. A repository's own {config} only changes what fundbot does there "
+    "(`ignore_paths`, `repository_issues`, `issue_title`, `labels`, `pull_request_comments`)."
 )
 
 # The sample shown under "How to change this plan"; keys as in config/default.yml.
 CONFIG_SAMPLE: Final = """\
-# {config}: every key is optional; the defaults are in fundbot's config/default.yml
+# {config}: every key is optional; fundbot's default.yml lists them all
 developers: 25          # full-time developers (unset: estimated from commit authors)
 per_developer: 2000     # USD a year per developer (the Open Source Pledge minimum)
-# budget: 60000         # or set the yearly budget directly (replaces developers x 2000)
+# budget: 60000         # or a yearly budget (replaces developers x per_developer)
 min_amount: 100         # recipients that would get less are dropped, their share shared out
 max_share: 0.2          # no recipient gets more than this share of the budget
 scope_weights:          # how much a use in each scope counts (runtime 1.0, others 0.5)
