@@ -168,3 +168,26 @@ def test_pull_request_comment_tells_new_from_existing(
     assert data.amount_after == next(x.amount for x in after.lines if x.recipient == recipient)
     was = [x.amount for x in before.lines if x.recipient == recipient]
     assert data.amount_before == (was[0] if was else None)
+
+
+def test_plan_issue_says_what_is_funded_elsewhere() -> None:
+    """Finance reads how much goes to recipients funded elsewhere and how much is left."""
+    plan = built_plan()
+    body = render_plan_issue(plan, realistic_context())
+    elsewhere = sum(line.amount for line in plan.lines if line.funded_elsewhere)
+    assert elsewhere > 0
+    rest = plan.budget - elsewhere
+    assert (
+        f"Of this, ${elsewhere:,} a year goes to 1 recipient you already fund elsewhere; "
+        f"the other ${rest:,} a year is paid through this plan."
+    ) in body
+    assert "tidelift" not in body.split("```csv\n")[1].split("```")[0]
+
+
+@pytest.mark.parametrize("repository", sorted(BUILT_USAGE))
+def test_repository_summary_never_counts_zero(repository: str) -> None:
+    """No `0 dependencies have…` or `reach 0`: absent things are not counted out loud."""
+    body = render_repository_issue(built_plan(), realistic_context(repository))
+    summary = body.split("\n\n")[1]
+    assert not re.search(r"\b0 (dependenc|recipient)", summary)
+    assert summary.startswith("This repository's part of [the organisation's plan](")

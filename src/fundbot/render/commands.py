@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 from fundbot.model import PlanLine
 from fundbot.render.context import state_ids
-from fundbot.render.markdown import code, escape
+from fundbot.render.markdown import code, display_url, escape
 from fundbot.render.text import platform_name
 
 Command = Literal["rescan", "exclude", "funded-elsewhere"]
@@ -105,7 +105,9 @@ def commands_section(
         excluded = state_ids(state, "excluded")
         elsewhere = state_ids(state, "funded_elsewhere")
         for line in lines[:COMMAND_RECIPIENTS]:
-            label = f"{escape(line.handle or line.url)} ({escape(platform_name(line.platform))})"
+            # Named as in the table: the handle, else the address without its scheme.
+            name = line.handle or display_url(line.url)
+            label = f"{escape(name)} ({escape(platform_name(line.platform))})"
             funded = line.funded_elsewhere or line.recipient in elsewhere
             parts.append(recipient_items(label, line.recipient, False, funded))
         shown = {line.recipient for line in lines}

@@ -40,6 +40,7 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
     parts = [
         marker("plan", ctx.owner),
         sections.plan_summary(plan),
+        sections.elsewhere_sentence(plan, ctx),
         sections.estimate_hint(plan, ctx),
         sections.notes(plan),
         sections.plan_table(plan, ctx) or NO_LINES,

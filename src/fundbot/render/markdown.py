@@ -108,11 +108,11 @@ def user_link(platform: str, handle: str | None, url: str | None) -> str:
     if platform == "github" and github_handle(handle):
         # Always the Sponsors page: a profile or repository URL would not say where to pay.
         url = f"https://github.com/sponsors/{handle}"
-    label = handle or _display_url(url or "")
+    label = handle or display_url(url or "")
     return link(label, url)
 
 
-def _display_url(url: str) -> str:
+def display_url(url: str) -> str:
     """A URL without its scheme, for a link label."""
     return re.sub(r"^https?://", "", url).rstrip("/") or "(no address)"
 

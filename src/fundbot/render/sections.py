@@ -86,6 +86,20 @@ def plan_summary(plan: Plan) -> str:
     )
 
 
+def elsewhere_sentence(plan: Plan, ctx: IssueContext) -> str:
+    """For whoever pays: how much of the budget goes to recipients already funded elsewhere."""
+    marked = state_ids(ctx.state, "funded_elsewhere")
+    paid = [line for line in plan.lines if line.funded_elsewhere or line.recipient in marked]
+    if not paid:
+        return ""
+    amount = sum(line.amount for line in paid)
+    return (
+        f"Of this, {money(amount)} a year goes to {plural(len(paid), 'recipient')} you already "
+        f"fund elsewhere; the other {money(plan.budget - amount)} a year is paid through this "
+        "plan."
+    )
+
+
 def estimate_hint(plan: Plan, ctx: IssueContext) -> str:
     """How to replace an estimated developer count with the real one (empty if configured)."""
     if plan.developers_source == "configured":
@@ -212,7 +226,9 @@ def excluded_section(plan: Plan) -> str:
     if not plan.excluded:
         return ""
     items = [f"{escape(e.package)} — {escape(e.reason, limit=300)}" for e in plan.excluded]
-    summary = f"{plural(len(plan.excluded), 'package')} or recipients excluded from the plan"
+    count = len(plan.excluded)
+    what = "package or recipient" if count == 1 else "packages or recipients"
+    summary = f"{count:,} {what} left out of the plan"
     return details(summary, bullet_list(items, limit=LIST_ITEMS))
 
 
