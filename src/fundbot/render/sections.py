@@ -214,9 +214,10 @@ def _asking(unfunded: list[UnfundedPackage], repository: str | None) -> str:
             item += " — used by " + first_few([escape(r) for r in package.repositories])
         items.append(item)
     summary = f"{dependencies(len(unfunded))} without a known funding channel, most used first"
+    their, them = ("Its", "it") if len(unfunded) == 1 else ("Their", "them")
     intro = (
-        "Their maintainers may not be asking for money yet; a FUNDING.yml or a "
-        "`funding` field in the package metadata would let fundbot include them.\n\n"
+        f"{their} maintainers may not be asking for money yet; a FUNDING.yml or a "
+        f"`funding` field in the package metadata would let fundbot include {them}.\n\n"
     )
     return details(summary, intro + bullet_list(items, limit=LIST_ITEMS))
 
