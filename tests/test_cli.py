@@ -125,7 +125,7 @@ def test_scan_of_a_missing_directory_exits_2(
     """A bad PATH is a usage error: exit 2 and a message."""
     code, _, err = run(capsys, "scan", str(tmp_path / "nope"))
     assert code == 2
-    assert "is not a directory" in err
+    assert "does not exist" in err
 
 
 def test_invalid_explicit_config_names_file_key_and_fix(

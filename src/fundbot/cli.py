@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -16,6 +17,7 @@ COMMANDS: tuple[ModuleType, ...] = (scan, deps, config_cmd, setup, serve)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed writer
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,5 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     # Commands print what matters themselves; logs are for -v (the server sets its own).
     setup_logging(("ERROR", "INFO", "DEBUG")[min(args.verbose, 2)])
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except BrokenPipeError:
+        # `fundbot deps . | head`: the reader left; say nothing more, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return result

@@ -21,7 +21,7 @@ def add_parser(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "config", help="check a .github/fundbot.yml settings file"
     )
-    actions = parser.add_subparsers(dest="config_command", required=True)
+    actions = parser.add_subparsers(dest="config_command", metavar="check", required=True)
     check = actions.add_parser(
         "check", help="print every problem (exit 1), or the effective settings (exit 0)"
     )
@@ -36,9 +36,15 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         print(f"fundbot config check: {path}: no such file", file=sys.stderr)
         return EXIT_NO_FILE
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"fundbot config check: {path}: cannot read: {exc}", file=sys.stderr)
+    except IsADirectoryError:
+        print(f"fundbot config check: {path} is a directory: give the file", file=sys.stderr)
         return EXIT_NO_FILE
+    except OSError as exc:
+        print(f"fundbot config check: {path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return EXIT_NO_FILE
+    except UnicodeDecodeError:
+        print(f"fundbot config check: {path}: not UTF-8 text", file=sys.stderr)
+        return EXIT_INVALID
     name = str(path)
     try:
         raw = load_yaml_config(text, name)

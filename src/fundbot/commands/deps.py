@@ -13,22 +13,28 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from fundbot.commands.scan_output import plural
 from fundbot.model import ScanResult
 from fundbot.scanners import scan_tree
 
 
 def add_parser(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "deps", help="list the dependencies found in a directory"
+        "deps",
+        help="list the dependencies found in a directory",
+        description="List every dependency fundbot finds under PATH, with no network use.",
     )
-    parser.add_argument("path", type=Path, help="the directory to scan")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("path", type=Path, metavar="PATH", help="the directory to scan")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table (default) or json"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.path.is_dir():
-        print(f"fundbot deps: {args.path} is not a directory", file=sys.stderr)
+        what = "is not a directory" if args.path.exists() else "does not exist"
+        print(f"fundbot deps: {args.path} {what}: give the directory to scan", file=sys.stderr)
         return 2
     result = scan_tree(args.path)
     if args.format == "json":
@@ -48,24 +54,31 @@ def scan_result_json(result: ScanResult) -> dict[str, Any]:
 
 
 def print_table(result: ScanResult, console: Console) -> None:
-    table = Table(title=f"{len(result.dependencies)} dependencies", title_justify="left")
-    for column in ("ecosystem", "name", "version", "scope", "direct", "manifest", "skipped"):
-        table.add_column(column, overflow="fold")
+    """One row per dependency; fits 80 columns by joining ecosystem and name."""
+    files = len({dep.manifest for dep in result.dependencies})
+    table = Table(
+        title=f"{plural(len(result.dependencies), 'dependency')} in {plural(files, 'file')}",
+        title_justify="left",
+    )
+    table.add_column("package", overflow="fold", ratio=3)
+    table.add_column("version", overflow="fold", ratio=1)
+    table.add_column("scope", no_wrap=True)
+    table.add_column("direct", no_wrap=True)
+    table.add_column("manifest", overflow="fold", ratio=2)
+    skipped = any(dep.skip_reason for dep in result.dependencies)
+    if skipped:
+        table.add_column("skipped", overflow="fold", ratio=1)
     for dep in result.dependencies:
         # Names come from user files: Text() keeps them from being read as console markup.
+        cells = [
+            f"{dep.ecosystem}:{dep.name}",
+            dep.version or "",
+            dep.scope,
+            "yes" if dep.direct else "",
+            dep.manifest,
+        ]
         table.add_row(
-            *(
-                Text(cell)
-                for cell in (
-                    dep.ecosystem,
-                    dep.name,
-                    dep.version or "",
-                    dep.scope,
-                    "yes" if dep.direct else "",
-                    dep.manifest,
-                    dep.skip_reason or "",
-                )
-            )
+            *(Text(cell) for cell in cells + ([dep.skip_reason or ""] if skipped else []))
         )
     console.print(table, markup=False, highlight=False)
     for err in result.errors:

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from fundbot.commands.scan_output import print_table
+from fundbot.commands.scan_output import print_table, unchecked_summary
 from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
 from fundbot.errors import ConfigError, ConfigProblem, SettingsError
 from fundbot.funding.resolver import ResolveStats, resolve_dependencies
@@ -38,31 +38,57 @@ def add_parser(sub: Any) -> None:
         description="Scan a local checkout's dependency files, find where each dependency "
         "accepts money, and print a funding plan sized by the Open Source Pledge.",
     )
-    parser.add_argument("path", type=Path, help="the directory to scan")
+    parser.add_argument("path", type=Path, metavar="PATH", help="the directory to scan")
     parser.add_argument(
         "--developers",
         type=_positive,
+        metavar="N",
         help="full-time developers (default: "
         "`developers` in the config, else an estimate from git history)",
     )
-    parser.add_argument("--per-developer", type=_positive, help="USD per developer per year")
-    parser.add_argument("--budget", type=_positive, help="USD per year, instead of per developer")
     parser.add_argument(
-        "--config", type=Path, help="a fundbot.yml (default: PATH/.github/fundbot.yml when present)"
+        "--per-developer",
+        type=_positive,
+        metavar="USD",
+        help="USD per developer per year (default 2000, the Pledge's minimum)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=_positive,
+        metavar="USD",
+        help="USD per year in total (overrides developers times per developer)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a fundbot.yml; an invalid one stops the scan "
+        "(default: PATH/.github/fundbot.yml when present, which only warns)",
     )
     parser.add_argument(
         "--owner",
+        metavar="ORG",
         help="your GitHub organisation: its own packages are "
         "excluded (default: from the `origin` remote)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="table")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (default), markdown (the plan issue), json, csv (one row per "
+        "recipient), sponsors-csv (GitHub Sponsors bulk upload), pledge (report JSON "
+        "and blog post)",
+    )
     parser.add_argument("--offline", action="store_true", help="answer from the cache only")
     parser.add_argument(
-        "--github-token", help="enables GitHub funding lookups (default: $GITHUB_TOKEN)"
+        "--github-token",
+        metavar="TOKEN",
+        help="enables GitHub funding lookups (default: $GITHUB_TOKEN)",
     )
     parser.add_argument(
         "--year",
         type=int,
+        metavar="YYYY",
         default=datetime.date.today().year,
         help="the year of the Pledge report (--format pledge)",
     )
@@ -87,7 +113,12 @@ def _positive(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True, highlight=False)
     if not args.path.is_dir():
-        _say(f"fundbot scan: {args.path} is not a directory")
+        what = "is not a directory" if args.path.exists() else "does not exist"
+        _say(f"fundbot scan: {args.path} {what}: give the directory to scan")
+        return 2
+    if args.config is not None and not args.config.is_file():
+        what = "is a directory" if args.config.is_dir() else "does not exist"
+        _say(f"fundbot scan: --config {args.config} {what}: give a fundbot.yml file")
         return 2
     try:
         settings = Settings.from_env()
@@ -112,7 +143,18 @@ def run(args: argparse.Namespace) -> int:
         {name: result.dependencies}, funding, config, developers, owner=owner, errors=result.errors
     )
     _print(args, plan, result, funding, config, owner or name)
+    if args.format != "table":
+        # The table says these itself; other formats go to files, so tell the person here.
+        _warn_unchecked_and_unreadable(plan, result)
     return 0
+
+
+def _warn_unchecked_and_unreadable(plan: Plan, result: ScanResult) -> None:
+    unchecked = unchecked_summary(plan.unfunded)
+    if unchecked:
+        _say(f"warning: {unchecked}; their funding is unknown")
+    for error in result.errors:
+        _say(f"warning: unreadable: {error.manifest}: {error.error}")
 
 
 def _load_config(args: argparse.Namespace) -> tuple[FundbotConfig, list[ConfigProblem]]:

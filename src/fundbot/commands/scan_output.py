@@ -9,9 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fundbot.model import PackageFunding, Plan, ScanResult
+from fundbot.model import PackageFunding, Plan, ScanResult, UnfundedPackage
 
 SHOWN_PACKAGES = 3
+SHOWN_REASONS = 3
 
 
 def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> str:
@@ -19,9 +20,35 @@ def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> st
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
+def plural(count: int, word: str) -> str:
+    """`1 developer`, `2 developers`: a summary line reads as a sentence."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count:,} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
+
+
 def recipient_label(handle: str | None, url: str) -> str:
-    """`hynek`, or the site's name when the platform has no handle (a custom link)."""
-    return handle or urlsplit(url).netloc.removeprefix("www.") or url
+    """`hynek`, or the link's site and path (`eslint.org/donate`) when there is no handle.
+
+    The path is kept: two custom links on one site (two `github.com/…?sponsor=1` buttons)
+    must not read as the same recipient.
+    """
+    if handle:
+        return handle
+    parts = urlsplit(url)
+    label = parts.netloc.removeprefix("www.") + parts.path.rstrip("/")
+    return label if parts.netloc else url
+
+
+def unchecked_summary(unfunded: tuple[UnfundedPackage, ...]) -> str | None:
+    """`29 packages could not be checked (crates.io: connection failed …)`, or None."""
+    unchecked = [u for u in unfunded if u.unchecked]
+    if not unchecked:
+        return None
+    reasons = sorted({u.reason or "" for u in unchecked})
+    shown = "; ".join(reasons[:SHOWN_REASONS])
+    more = f"; and {len(reasons) - SHOWN_REASONS} more" if len(reasons) > SHOWN_REASONS else ""
+    return f"{plural(len(unchecked), 'package')} could not be checked ({shown}{more})"
 
 
 def print_table(
@@ -31,57 +58,80 @@ def print_table(
     console: Console,
 ) -> None:
     """Like `npm fund` across every ecosystem, then the plan; names never read as markup."""
+    _print_funding(result, funding, console)
+    source = "configured" if plan.developers_source == "configured" else "estimated"
+    console.print(_summary(plan, source))
+    if plan.lines:
+        _print_plan(plan, console)
+    _print_notes(plan, result, console)
+
+
+def _summary(plan: Plan, source: str) -> Text:
+    covered = plan.dependencies_covered
+    return Text(
+        f"\nPlan: ${plan.budget:,} a year for {plural(plan.developers, 'developer')} "
+        f"({source}: {plan.developers_method}), {plural(len(plan.lines), 'recipient')}, "
+        f"{plural(covered, 'dependency')} covered, "
+        f"{len(plan.unfunded):,} without funding."
+    )
+
+
+def _print_funding(
+    result: ScanResult, funding: dict[tuple[str, str], PackageFunding], console: Console
+) -> None:
+    keys = sorted({d.key for d in result.dependencies if d.skip_reason is None})
     by_url: dict[str, list[str]] = defaultdict(list)
-    for dep_key in sorted({d.key for d in result.dependencies if d.skip_reason is None}):
+    funded = 0
+    for dep_key in keys:
         info = funding.get(dep_key)
+        funded += bool(info and info.channels)
         for channel in info.channels if info else ():
             by_url[channel.url].append(f"{dep_key[0]}:{dep_key[1]}")
+    if not by_url:
+        console.print(Text(f"None of the {plural(len(keys), 'package')} found lists funding."))
+        return
     fund = Table(
-        title=f"Where {len(result.dependencies)} dependencies accept funding", title_justify="left"
+        title=f"Where {funded:,} of {plural(len(keys), 'package')} accept funding",
+        title_justify="left",
     )
-    fund.add_column("funding URL", overflow="fold")
-    fund.add_column("packages", overflow="fold")
+    fund.add_column("funding URL", overflow="fold", ratio=3)
+    fund.add_column("packages", overflow="fold", ratio=2)
     for url in sorted(by_url, key=lambda u: (-len(by_url[u]), u)):
         fund.add_row(Text(url), Text(_more(sorted(set(by_url[url])))))
     console.print(fund)
 
-    source = "configured" if plan.developers_source == "configured" else "estimated"
-    console.print(
-        Text(
-            f"\nPlan: ${plan.budget:,} a year for {plan.developers} developers ({source}: "
-            f"{plan.developers_method}), {len(plan.lines)} recipients, "
-            f"{plan.dependencies_covered} dependencies covered, "
-            f"{len(plan.unfunded)} without funding."
-        )
-    )
-    table = Table(show_lines=False, title="The plan", title_justify="left")
-    table.add_column("recipient", overflow="fold", ratio=3)
-    table.add_column("platform", overflow="fold", ratio=2)
+
+def _print_plan(plan: Plan, console: Console) -> None:
+    # Four columns fit 80: the platform goes under the recipient instead of beside it.
+    table = Table(title="The plan", title_justify="left")
+    table.add_column("recipient", overflow="fold", ratio=1)
     table.add_column("per year", justify="right", no_wrap=True)
     table.add_column("per month", justify="right", no_wrap=True)
-    table.add_column("packages", overflow="fold", ratio=3)
+    table.add_column("packages", overflow="fold", ratio=1)
     for line in plan.lines:
+        who = Text(recipient_label(line.handle, line.url))
+        who.append(f"\n{line.platform}", style="dim")
         table.add_row(
-            Text(recipient_label(line.handle, line.url)),
-            Text(line.platform),
+            who,
             Text(f"${line.amount:,}"),
             Text(f"${line.amount / 12:,.0f}"),
             Text(_more(line.packages) + (" (funded elsewhere)" if line.funded_elsewhere else "")),
         )
     console.print(table)
-    if plan.lines:
-        console.print(Text("Where to pay:"))
+    console.print(Text("Where to pay:"))
     for line in plan.lines:
         console.print(Text(f"  {recipient_label(line.handle, line.url)}: {line.url}"))
+
+
+def _print_notes(plan: Plan, result: ScanResult, console: Console) -> None:
     for note in plan.notes:
         console.print(Text(f"note: {note}"))
     asked = [u.package for u in plan.unfunded if not u.unchecked]
-    unchecked = [u for u in plan.unfunded if u.unchecked]
     if asked:
         console.print(Text(f"Most used without funding: {_more(asked[:5], 5)}"))
+    unchecked = unchecked_summary(plan.unfunded)
     if unchecked:
-        reasons = sorted({u.reason or "" for u in unchecked})
-        console.print(Text(f"Could not be checked: {len(unchecked)} ({'; '.join(reasons[:3])})"))
+        console.print(Text(f"note: {unchecked}"))
     if plan.excluded:
         console.print(Text(f"Excluded: {len(plan.excluded)} (see --format markdown or json)"))
     for error in result.errors:

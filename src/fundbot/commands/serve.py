@@ -23,7 +23,13 @@ def add_parser(sub: Any) -> None:
         description="Run fundbot as a GitHub App. Settings come from the environment "
         "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, ...) and from ./.env.",
     )
-    parser.add_argument("--env-file", type=Path, default=Path(".env"))
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        metavar="PATH",
+        help="settings file read before starting (default .env; the environment wins)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -34,6 +40,13 @@ def run(args: argparse.Namespace) -> int:
         require_app_settings(settings)
     except SettingsError as exc:
         print(f"fundbot serve: {exc}", file=sys.stderr)
+        if not args.env_file.is_file():
+            # The usual first run: nothing registered yet.
+            print(
+                f"fundbot serve: no {args.env_file} here: `fundbot setup` registers the App "
+                "and writes it",
+                file=sys.stderr,
+            )
         return 2
     setup_logging(settings.log_level, settings.log_format)
     with contextlib.suppress(KeyboardInterrupt):

@@ -26,23 +26,37 @@ def add_parser(sub: Any) -> None:
         "(mode 0600). GitHub Enterprise Server: set GHE_HOST. Webhooks go to "
         "--webhook-url, else WEBHOOK_PROXY_URL, else a new smee.io channel.",
     )
-    parser.add_argument("--org", help="register the App on this organisation")
-    parser.add_argument("--name", help="the App's name (GitHub lets you change it there too)")
-    parser.add_argument("--webhook-url", help="this server's public webhook URL")
+    parser.add_argument("--org", metavar="ORG", help="register the App on this organisation")
+    parser.add_argument(
+        "--name", metavar="NAME", help="the App's name (GitHub lets you change it there too)"
+    )
+    parser.add_argument("--webhook-url", metavar="URL", help="this server's public webhook URL")
     parser.add_argument(
         "--manifest",
         type=Path,
+        metavar="PATH",
         default=Path(str(resources.files("fundbot") / "data" / "app.yml")),
         help="the App manifest (default: the app.yml shipped with fundbot)",
     )
-    parser.add_argument("--env-file", type=Path, default=Path(".env"))
-    parser.add_argument("--host", default="127.0.0.1", help="where the local page listens")
-    parser.add_argument("--port", type=int, default=3000, help="the local page's port (3000)")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        metavar="PATH",
+        help="where the credentials go (default .env)",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", metavar="HOST", help="where the local page listens"
+    )
+    parser.add_argument(
+        "--port", type=int, default=3000, metavar="N", help="the local page's port (3000)"
+    )
     parser.add_argument("--force", action="store_true", help="replace keys already in .env")
     parser.add_argument("--no-browser", action="store_true", help="print the URL only")
     parser.add_argument(
         "--channel-service",
         default="https://smee.io/new",
+        metavar="URL",
         help="where a webhook channel is created when none is given",
     )
     parser.set_defaults(run=run)
