@@ -99,7 +99,7 @@ def test_deps_table_shows_markup_names_literally_within_80_columns() -> None:
     assert "npm:[bold]x[/bold]" in out
     assert "skipped" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
-    skipped = Dependency("npm", "local", None, "runtime", True, "package.json", "local path")
+    skipped = Dependency("npm", "local", None, "runtime", True, "package.json", "path")
     assert "skipped" in _render(deps_cmd.print_table, ScanResult((plain, skipped), ()))
 
 
