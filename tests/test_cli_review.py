@@ -18,7 +18,14 @@ from fundbot.cli import build_parser, main
 from fundbot.commands import deps as deps_cmd
 from fundbot.commands.scan_output import plural, print_table, recipient_label
 from fundbot.local_git import estimate_developers
-from fundbot.model import Dependency, Plan, PlanLine, ScanResult
+from fundbot.model import (
+    Dependency,
+    FundingChannel,
+    PackageFunding,
+    Plan,
+    PlanLine,
+    ScanResult,
+)
 from tests.fakes.registries import PREFIXES
 from tests.fakes.server import FakeServer
 
@@ -101,6 +108,27 @@ def test_deps_table_shows_markup_names_literally_within_80_columns() -> None:
     assert max(len(line) for line in out.splitlines()) <= 80
     skipped = Dependency("npm", "local", None, "runtime", True, "package.json", "path")
     assert "skipped" in _render(deps_cmd.print_table, ScanResult((plain, skipped), ()))
+
+
+def test_scan_table_lists_the_20_most_shared_links_then_counts_the_rest() -> None:
+    """Hundreds of funding links do not flood the terminal: 20 rows, then `… and N more`."""
+    deps = tuple(
+        Dependency("npm", f"p{i}", "1", "runtime", True, "package.json") for i in range(25)
+    )
+    funding = {
+        d.key: PackageFunding(
+            "npm",
+            d.name,
+            None,
+            (FundingChannel("custom", f"https://example.org/{d.name}", None, "npm:funding"),),
+            0.0,
+        )
+        for d in deps
+    }
+    out = _render(print_table, _plan(), ScanResult(deps, ()), funding)
+    assert "Where 25 of 25 packages accept funding" in out
+    assert out.count("https://example.org/") == 20
+    assert "… and 5 more links (--format json)" in out
 
 
 @pytest.mark.parametrize(

@@ -215,9 +215,11 @@ async def _resolve(
 ) -> tuple[dict[tuple[str, str], PackageFunding], ResolveStats]:
     progress: Callable[[int, int], None] | None = None
     if err.is_terminal:
-        from rich.progress import Progress
+        from rich.progress import MofNCompleteColumn, Progress
 
-        bar = Progress(console=err, transient=True)
+        bar = Progress(
+            *Progress.get_default_columns(), MofNCompleteColumn(), console=err, transient=True
+        )
         task = bar.add_task("Looking up funding", total=None)
         bar.start()
 

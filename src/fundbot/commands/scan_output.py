@@ -13,6 +13,7 @@ from fundbot.model import PackageFunding, Plan, ScanResult, UnfundedPackage
 
 SHOWN_PACKAGES = 3
 SHOWN_REASONS = 3
+SHOWN_URLS = 20
 
 
 def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> str:
@@ -96,9 +97,13 @@ def _print_funding(
     )
     fund.add_column("funding URL", overflow="fold", ratio=3)
     fund.add_column("packages", overflow="fold", ratio=2)
-    for url in sorted(by_url, key=lambda u: (-len(by_url[u]), u)):
+    urls = sorted(by_url, key=lambda u: (-len(by_url[u]), u))
+    for url in urls[:SHOWN_URLS]:
         fund.add_row(Text(url), Text(_more(sorted(set(by_url[url])))))
     console.print(fund)
+    if len(urls) > SHOWN_URLS:
+        # A big organisation has hundreds: the plan below is what matters on a terminal.
+        console.print(Text(f"… and {plural(len(urls) - SHOWN_URLS, 'more link')} (--format json)"))
 
 
 def _print_plan(plan: Plan, console: Console) -> None:
