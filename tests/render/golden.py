@@ -48,3 +48,9 @@ def assert_harmless(body: str) -> None:
     text = _CODE_SPAN.sub(" ", _FENCE.sub(" ", _COMMENT.sub(" ", body)))
     assert re.search(r"(?<!\\)\]\(\s*javascript:", text, re.IGNORECASE) is None
     assert "-->" not in text
+
+
+def assert_no_inline_math(body: str) -> None:
+    """Every unescaped `$` outside code follows a space: none can close `$…$` inline math."""
+    text = _LINK.sub(" ", _CODE_SPAN.sub(" ", _FENCE.sub(" ", _COMMENT.sub(" ", body))))
+    assert re.search(r"(?<![\s\\])\$", text) is None, "a `$` could close inline math"

@@ -16,7 +16,7 @@ from fundbot.render.data_block import parse_data_block
 from fundbot.render.issue import IssueContext, render_plan_issue, render_repository_issue
 from fundbot.render.markdown import MAX_BODY, body_length
 from fundbot.render.text import per_month
-from tests.render.golden import assert_harmless
+from tests.render.golden import assert_harmless, assert_no_inline_math
 from tests.render.plans import BUILT_USAGE, built_inputs, built_plan, realistic_context
 
 _ROW = re.compile(r"^\| \[(?P<label>[^\]]*)\]\((?P<url>[^)]*)\)(?P<rest>.*)\|$", re.MULTILINE)
@@ -80,7 +80,7 @@ def test_repository_issue_table_equals_the_data_block(repository: str) -> None:
     assert data is not None
     total = sum(part for _, (part, _, _) in rows)
     assert data["repository_amount"] == total
-    assert f"is **${total:,}** a year" in body
+    assert f"is **\\${total:,}** a year" in body
 
 
 def test_no_sentence_is_said_twice() -> None:
@@ -136,6 +136,7 @@ def test_bodies_stay_under_the_limit(count: int) -> None:
     for body in bodies:
         assert body_length(body) <= MAX_BODY
         assert_harmless(body)
+        assert_no_inline_math(body)
         assert parse_data_block(body) is not None
 
 
@@ -154,7 +155,7 @@ VITE = ("open_collective", "https://opencollective.com/vite", "vite")
 def test_pull_request_comment_tells_new_from_existing(
     package: str, channel: tuple[str, str, str | None], expected: str
 ) -> None:
-    """An addition to an existing recipient shows before → after; a new one says it is new."""
+    """An addition to an existing recipient shows its change; a new one says it is new."""
     before, after = built_plan(), built_plan(extra={package: (channel,)})
     usage, funding = built_inputs({package: (channel,)})
     added = [dep for dep in usage["acme/web"] if f"{dep.ecosystem}:{dep.name}" == package]
@@ -191,3 +192,21 @@ def test_repository_summary_never_counts_zero(repository: str) -> None:
     summary = body.split("\n\n")[1]
     assert not re.search(r"\b0 (dependenc|recipient)", summary)
     assert summary.startswith("This repository's part of [the organisation's plan](")
+
+
+@pytest.mark.parametrize(
+    ("per_developer", "expected"),
+    [
+        (2000, "**\\$8,000** a year, $2,000 for each of an estimated 4 developers (distinct"),
+        (
+            500,
+            "**\\$2,000** a year, $500 for each of an estimated 4 developers (distinct human"
+            " commit authors in the last 90 days), where the Pledge asks $2,000, to",
+        ),
+    ],
+)
+def test_summary_warns_below_the_pledge_minimum(per_developer: int, expected: str) -> None:
+    """An OSPO sees at once when the plan gives less per developer than the Pledge asks."""
+    body = render_plan_issue(built_plan(per_developer=per_developer), realistic_context())
+    assert expected in body.split("\n\n")[1]
+    assert ("where the Pledge asks" in body) is (per_developer < 2000)

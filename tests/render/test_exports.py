@@ -16,7 +16,7 @@ from fundbot.render.exports import (
     pledge_report,
     sponsors_csv,
 )
-from tests.render.golden import assert_golden, assert_harmless
+from tests.render.golden import assert_golden, assert_harmless, assert_no_inline_math
 from tests.render.plans import HOSTILE, empty_plan, hostile_plan, line, realistic_plan
 
 
@@ -127,3 +127,4 @@ def test_pledge_post_golden(plan: Plan, organisation: str, name: str) -> None:
     post = pledge_post(plan, year=2026, organisation=organisation)
     assert_golden(name, post)
     assert_harmless(post)
+    assert_no_inline_math(post)

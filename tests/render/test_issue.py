@@ -18,7 +18,7 @@ from fundbot.render.issue import (
     repository_lines,
 )
 from fundbot.render.markdown import MAX_BODY, body_length
-from tests.render.golden import assert_golden, assert_harmless
+from tests.render.golden import assert_golden, assert_harmless, assert_no_inline_math
 from tests.render.plans import (
     built_plan,
     config_errors_context,
@@ -73,6 +73,7 @@ def test_golden(
     body = render(plan(), context())
     assert_golden(name, body)
     assert_harmless(body)
+    assert_no_inline_math(body)
     assert body_length(body) <= MAX_BODY
     assert find_marker(body.split("\n", 1)[0]) is not None
     assert parse_data_block(body) is not None
@@ -98,7 +99,7 @@ def test_repository_issue_shows_only_its_lines_with_attributed_amounts() -> None
         "github:sindresorhus": 1000,
     }
     assert data["scope"] == "acme/api"
-    assert "**$7,200** a year" in body
+    assert "**\\$7,200** a year" in body
     assert "(https://github.com/acme/.github/issues/1)" in body
     assert "rust-lang" not in body.split("<!-- fundbot:data")[0]
 
@@ -129,7 +130,13 @@ def test_repository_parts_add_up_to_the_organisation_plan() -> None:
             20000,
             "$2,000 for each of an estimated 10 developers (commit authors in 90 days)",
         ),
-        ("configured", "", 50000, "**$50,000** a year, as set by `budget`, for 10 developers"),
+        ("configured", "", 50000, "**\\$50,000** a year, as set by `budget`, for 10 developers,"),
+        (
+            "configured",
+            "",
+            5000,
+            "10 developers, as configured, only $500 each where the Pledge asks $2,000,",
+        ),
     ],
 )
 def test_summary_says_how_developers_were_counted(
@@ -146,6 +153,8 @@ def test_summary_says_how_developers_were_counted(
     summary = body.split("\n\n")[1]
     assert expected in summary
     assert ("Set `developers` in" in body) is (source == "estimate")
+    exact = budget == 20000
+    assert ("for an exact budget" in body) is (source == "estimate" and exact)
 
 
 @pytest.mark.parametrize("render", [render_plan_issue, render_repository_issue])

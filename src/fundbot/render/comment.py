@@ -68,6 +68,8 @@ def effect(addition: PullRequestAddition) -> str:
         return f"new recipient: {money(after)} a year"
     if after == before:
         return f"no change ({money(after)} a year)"
+    # tests/app/test_pull_requests.py pins this form; GitHub does not read `$4,000 → $` as
+    # math only because a digit follows the would-be closing `$`.
     sign = "+" if after > before else "-"
     return f"{sign}{money(abs(after - before))} a year ({money(before)} → {money(after)})"
 

@@ -11,7 +11,14 @@ from typing import Any, Final, Literal
 
 from fundbot.model import Plan
 from fundbot.render.markdown import escape, github_handle, table, user_link
-from fundbot.render.text import PLEDGE_URL, money, per_month, platform_name, plural
+from fundbot.render.text import (
+    PLEDGE_URL,
+    money,
+    per_month,
+    platform_name,
+    plural,
+    strong_money,
+)
 
 SPONSORS_HEADER: Final = ("Maintainer username", "Sponsorship amount in USD")
 PLAN_CSV_HEADER: Final = (
@@ -165,7 +172,7 @@ def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
     return "\n\n".join(
         [
             f"# {org} and the Open Source Pledge in {year}",
-            f"In {year}, {org} paid **{money(total)}** to the people who maintain the open "
+            f"In {year}, {org} paid {strong_money(total)} to the people who maintain the open "
             f"source we depend on: {_per_developer(plan, total)}, as the "
             f"[Open Source Pledge]({PLEDGE_URL}) asks of its members.",
             "## Where the money went",

@@ -11,7 +11,7 @@ from fundbot.render.commands import commands_section
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, fit_data, marker, plan_data
 from fundbot.render.markdown import escape, first_few, fit_body, link, table
-from fundbot.render.text import NO_LINES, money, per_month, platform_name, plural
+from fundbot.render.text import NO_LINES, money, per_month, platform_name, plural, strong_money
 
 __all__ = [
     "IssueContext",
@@ -126,7 +126,7 @@ def _repository_summary(plan: Plan, lines: tuple[PlanLine, ...], ctx: IssueConte
         return f"{none}{asking} {whole}"
     return (
         f"This repository's part of {org_plan} is "
-        f"**{money(sum(line.amount for line in lines))}** a year, to "
+        f"{strong_money(sum(line.amount for line in lines))} a year, to "
         f"**{plural(len(lines), 'recipient')}** its dependencies reach.{asking} {whole}"
     )
 

@@ -25,12 +25,14 @@ from fundbot.render.text import (
     CONFIG_SAMPLE,
     DEVELOPERS_FIX,
     MORE_RECIPIENTS,
+    PLEDGE_MINIMUM,
     PLEDGE_URL,
     SETTINGS_WHERE,
     money,
     per_month,
     platform_name,
     plural,
+    strong_money,
 )
 
 # Rows shown in a table; the rest are summed up in one sentence (the CSV export has all).
@@ -56,12 +58,19 @@ def developers_phrase(plan: Plan) -> str:
 
 
 def budget_phrase(plan: Plan) -> str:
-    """`**$50,000** a year, $2,000 for each of 25 developers…`, or the `budget` setting."""
+    """`**$50,000** a year, $2,000 for each of 25 developers…`, or the `budget` setting; says
+    when that is less per developer than the Pledge asks."""
+    pledge = money(PLEDGE_MINIMUM)
     if plan.budget == plan.developers * plan.per_developer:
         how = f"{money(plan.per_developer)} for each of {developers_phrase(plan)}"
+        if plan.per_developer < PLEDGE_MINIMUM:
+            how += f", where the Pledge asks {pledge}"
     else:
+        each = plan.budget // max(1, plan.developers)
         how = f"as set by `budget`, for {developers_phrase(plan)}"
-    return f"**{money(plan.budget)}** a year, {how},"
+        if each < PLEDGE_MINIMUM:
+            how += f", only {money(each)} each where the Pledge asks {pledge}"
+    return f"{strong_money(plan.budget)} a year, {how},"
 
 
 def have(count: int) -> str:
@@ -72,17 +81,17 @@ def have(count: int) -> str:
 def plan_summary(plan: Plan) -> str:
     """The plan issue's one-sentence summary."""
     recipients = plural(len(plan.lines), "recipient")
+    unfunded = f"; {have(len(plan.unfunded))} no known funding channel" if plan.unfunded else ""
     if not plan.lines:
         return (
             f"Following the [Open Source Pledge]({PLEDGE_URL}), fundbot would give "
-            f"{budget_phrase(plan)} but has not found any dependency that accepts money yet; "
-            f"{have(len(plan.unfunded))} no known funding channel."
+            f"{budget_phrase(plan)} but has not found any dependency that accepts money "
+            f"yet{unfunded}."
         )
     return (
         f"Following the [Open Source Pledge]({PLEDGE_URL}), fundbot suggests giving "
         f"{budget_phrase(plan)} to **{recipients}** covering "
-        f"**{dependencies(plan.dependencies_covered)}**; "
-        f"{have(len(plan.unfunded))} no known funding channel."
+        f"**{dependencies(plan.dependencies_covered)}**{unfunded}."
     )
 
 
@@ -104,7 +113,13 @@ def estimate_hint(plan: Plan, ctx: IssueContext) -> str:
     """How to replace an estimated developer count with the real one (empty if configured)."""
     if plan.developers_source == "configured":
         return ""
-    return DEVELOPERS_FIX.format(config=code(ctx.config_file))
+    hint = DEVELOPERS_FIX.format(config=code(ctx.config_file))
+    if plan.budget != plan.developers * plan.per_developer:
+        # With `budget` set the count does not change the amount, only what it is measured by.
+        hint = hint.replace(
+            " for an exact budget.", f": the Pledge asks {money(PLEDGE_MINIMUM)} a year for each."
+        )
+    return hint
 
 
 # Planner notes that only restate the summary (the estimate, a set `budget`): not repeated.

@@ -9,6 +9,8 @@ from fundbot.funding.platforms import display_name
 
 CONFIG_FILE: Final = ".github/fundbot.yml"
 PLEDGE_URL: Final = "https://opensourcepledge.com/"
+# The Open Source Pledge asks at least this much per developer per year (USD).
+PLEDGE_MINIMUM: Final = 2000
 
 TRUNCATED_NOTE: Final = (
     "**This text was cut to stay under GitHub's limit of {limit:,} characters** "
@@ -65,6 +67,15 @@ sponsors_frequency: monthly  # or one-time: how the GitHub Sponsors CSV is sized
 def money(amount: int | float) -> str:
     """`$1,234`: whole US dollars, thousands separated."""
     return f"${round(amount):,}"
+
+
+def strong_money(amount: int | float) -> str:
+    """`**\\$1,234**`: bold, with the `$` escaped because it follows a non-space character.
+
+    GitHub reads `$…$` as inline math when the closing `$` follows a non-space character;
+    every `$` fundbot writes after one (`**`, `(`, `+`) is escaped so none can close math.
+    """
+    return f"**\\{money(amount)}**"
 
 
 def per_month(amount_per_year: int) -> int:
