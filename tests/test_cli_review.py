@@ -351,3 +351,15 @@ def test_developer_estimate_is_none_outside_a_repository_and_the_scan_says_so(
     assert plan["developers"] == 1
     assert plan["developers_source"] == "estimate"
     assert "--developers N" in plan["developers_method"]
+
+
+def test_readme_names_every_key_of_the_json_plan(
+    offline_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every key `--format json` puts in `plan` and in a dependency is named in the README."""
+    code, out, _ = run(capsys, "scan", str(offline_env), "--offline", "--format", "json")
+    data = json.loads(out)
+    readme = (ROOT / "README.md").read_text()
+    assert code == 0
+    for key in [*data["plan"], *data["dependencies"][0]]:
+        assert f"`{key}`" in readme, key
