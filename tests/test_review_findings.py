@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+
+import aiohttp
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from fundbot.config import default_config
+from fundbot.funding.http import FetchError, HttpClient
 from fundbot.model import DeveloperCount
 from fundbot.pledge import build_plan
+from fundbot.settings import Settings
 
 
 @pytest.mark.xfail(
@@ -19,3 +25,33 @@ def test_estimate_note_for_one_developer_is_singular() -> None:
     plan = build_plan({"shop": ()}, {}, default_config(), DeveloperCount(1, "estimate", "a guess"))
     note = next(n for n in plan.notes if "estimate" in n)
     assert note.startswith("1 developer is an estimate")
+
+
+class _NoSuchHost(AbstractResolver):
+    """A resolver that answers every name like a DNS server that has never heard of it."""
+
+    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[ResolveResult]:
+        raise OSError(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="funding.http retries a DNS failure 3 times with backoff for every package: with "
+    "crates.io/rubygems unresolvable a `fundbot scan` of rails takes 17.6 s, the corpus 48 s",
+)
+async def test_a_name_that_does_not_resolve_is_not_retried() -> None:
+    """A host whose name does not resolve fails at once: no retry, no backoff sleep."""
+    slept: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+
+    connector = aiohttp.TCPConnector(resolver=_NoSuchHost())
+    async with aiohttp.ClientSession(connector=connector) as session:
+        client = HttpClient(session, Settings(), sleep=sleep)
+        with pytest.raises(FetchError, match="DNS"):
+            await client.get("https://registry.invalid/pkg")
+    assert slept == []
