@@ -210,3 +210,15 @@ def test_summary_warns_below_the_pledge_minimum(per_developer: int, expected: st
     body = render_plan_issue(built_plan(per_developer=per_developer), realistic_context())
     assert expected in body.split("\n\n")[1]
     assert ("where the Pledge asks" in body) is (per_developer < 2000)
+
+
+def test_long_plan_folds_only_what_the_table_shows() -> None:
+    """With 500 recipients: the full package lists cover the 100 table rows only, and the
+    pointer to comment commands is a paragraph of its own, not part of the last list item."""
+    usage, funding = _synthetic(500)
+    config = replace(default_config(), developers=500, min_amount=1, max_share=1.0)
+    plan = build_plan(usage, funding, config, resolve_developers(config, None, ""), owner="acme")
+    body = render_plan_issue(plan, IssueContext("acme", None, None))
+    assert "All packages of the 100 recipients with more than three" in body
+    assert "…and 400 more recipients receiving" in body
+    assert "-->\n\nFor the other 470 recipients, comment" in body

@@ -116,12 +116,14 @@ def commands_section(
             parts.append(
                 recipient_items(escape(recipient), recipient, True, recipient in elsewhere)
             )
-        if len(lines) > COMMAND_RECIPIENTS:
-            parts.append(
-                f"For the other {len(lines) - COMMAND_RECIPIENTS:,} recipients, comment "
-                "`/fundbot exclude RECIPIENT` or `/fundbot funded-elsewhere RECIPIENT`."
-            )
-    section = "---\n\n" + "\n\n".join(parts[:2]) + "\n\n" + "\n".join(parts[2:])
+    more = ""
+    if per_recipient and len(lines) > COMMAND_RECIPIENTS:
+        # A paragraph of its own: right after the list it would continue the last item.
+        more = (
+            f"\n\nFor the other {len(lines) - COMMAND_RECIPIENTS:,} recipients, comment "
+            "`/fundbot exclude RECIPIENT` or `/fundbot funded-elsewhere RECIPIENT`."
+        )
+    section = "---\n\n" + "\n\n".join(parts[:2]) + "\n\n" + "\n".join(parts[2:]) + more
     boxed: set[str] = set()
     if per_recipient:
         in_plan = {line.recipient for line in lines}

@@ -185,7 +185,8 @@ def more_rows(rest: Sequence[PlanLine]) -> str:
 
 def all_packages(lines: Sequence[PlanLine]) -> str:
     """Every recipient's full package list, folded, when the table had to shorten one."""
-    long = [line for line in lines if len(line.packages) > 3]
+    # Only the rows the table shows; the rest are in no table and in the CSV export.
+    long = [line for line in lines[:TABLE_ROWS] if len(line.packages) > 3]
     if not long:
         return ""
     items = [
