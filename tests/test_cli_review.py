@@ -363,3 +363,29 @@ def test_readme_names_every_key_of_the_json_plan(
     assert code == 0
     for key in [*data["plan"], *data["dependencies"][0]]:
         assert f"`{key}`" in readme, key
+
+
+def test_markdown_shows_the_checkouts_config_problems(
+    offline_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad `.github/fundbot.yml` in the checkout warns on stderr and shows in the Markdown."""
+    (offline_env / ".github").mkdir()
+    (offline_env / ".github" / "fundbot.yml").write_text("developers: lots\n")
+    code, out, err = run(capsys, "scan", str(offline_env), "--offline", "--format", "markdown")
+    assert code == 0
+    assert "warning: .github/fundbot.yml: `developers`" in err
+    assert "The configuration has 1 problem" in out
+
+
+@needs_git
+def test_repository_name_and_owner_come_from_the_origin_remote(
+    offline_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a GitHub `origin`, the scan names the repository `owner/repo` from it."""
+    _git(offline_env, "init", "-q")
+    _git(offline_env, "remote", "add", "origin", "git@github.com:acme/shop.git")
+    code, out, _ = run(
+        capsys, "scan", str(offline_env), "--offline", "--developers", "2", "--format", "json"
+    )
+    assert code == 0
+    assert json.loads(out)["plan"]["unfunded"][0]["repositories"] == ["acme/shop"]

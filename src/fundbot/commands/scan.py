@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     plan = build_plan(
         {name: result.dependencies}, funding, config, developers, owner=owner, errors=result.errors
     )
-    _print(args, plan, result, funding, config, owner or name)
+    _print(args, plan, result, funding, (config, problems), owner or name)
     if args.format != "table":
         # The table says these itself; other formats go to files, so tell the person here.
         _warn_unchecked_and_unreadable(plan, result)
@@ -260,9 +260,10 @@ def _print(
     plan: Plan,
     result: ScanResult,
     funding: dict[tuple[str, str], PackageFunding],
-    config: FundbotConfig,
+    settings: tuple[FundbotConfig, list[ConfigProblem]],
     organisation: str,
 ) -> None:
+    config, problems = settings
     fmt = args.format
     if fmt == "json":
         deps = [dependency_json(d, funding) for d in result.dependencies]
@@ -275,6 +276,8 @@ def _print(
             repository=None,
             plan_issue_url=None,
             frequency=config.sponsors_frequency,
+            # The checkout's own file warned on stderr; the issue text says it too.
+            config_problems=tuple(problems),
         )
         sys.stdout.write(render_plan_issue(plan, ctx) + "\n")
     elif fmt == "csv":
