@@ -13,6 +13,7 @@ from fundbot.model import Dependency, FundingChannel, PackageFunding
 from fundbot.pledge import build_plan, resolve_developers
 from fundbot.render.comment import render_pull_request_comment
 from fundbot.render.data_block import parse_data_block
+from fundbot.render.exports import pledge_post
 from fundbot.render.issue import IssueContext, render_plan_issue, render_repository_issue
 from fundbot.render.markdown import MAX_BODY, body_length
 from fundbot.render.text import per_month
@@ -222,3 +223,12 @@ def test_long_plan_folds_only_what_the_table_shows() -> None:
     assert "All packages of the 100 recipients with more than three" in body
     assert "…and 400 more recipients receiving" in body
     assert "-->\n\nFor the other 470 recipients, comment" in body
+
+
+@pytest.mark.parametrize(("per_developer", "meets"), [(2000, True), (3000, True), (500, False)])
+def test_pledge_post_claims_the_pledge_only_when_met(per_developer: int, meets: bool) -> None:
+    """The post says `as the Pledge asks` only when it paid $2,000 per developer or more."""
+    post = pledge_post(built_plan(per_developer=per_developer), year=2026, organisation="Acme")
+    assert ("asks of its members" in post) is meets
+    assert ("asks its members for $2,000 per developer" in post) is not meets
+    assert "2 dependencies we use had no known way to receive money." in post

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 from fundbot.model import Plan
 from fundbot.render.markdown import escape, github_handle, table, user_link
 from fundbot.render.text import (
+    PLEDGE_MINIMUM,
     PLEDGE_URL,
     money,
     per_month,
@@ -173,8 +174,7 @@ def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
         [
             f"# {org} and the Open Source Pledge in {year}",
             f"In {year}, {org} paid {strong_money(total)} to the people who maintain the open "
-            f"source we depend on: {_per_developer(plan, total)}, as the "
-            f"[Open Source Pledge]({PLEDGE_URL}) asks of its members.",
+            f"source we depend on: {_per_developer(plan, total)}{_against_pledge(plan, total)}.",
             "## Where the money went",
             listing,
             "## How we chose",
@@ -182,11 +182,24 @@ def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
             "project accepts money. Each dependency counted by how we use it (runtime "
             "dependencies more than development tools, direct ones more than transitive ones), "
             "each recipient received its share of that weight, and no single recipient "
-            "received more than a fixed share of the total. "
-            f"{plural(len(plan.unfunded), 'dependency', 'dependencies')} we use had no "
-            "known way to receive money.",
+            "received more than a fixed share of the total." + _unfunded(plan),
         ]
     )
+
+
+def _against_pledge(plan: Plan, total: int) -> str:
+    """`, as the Pledge asks…` only when the money per developer meets the Pledge's minimum."""
+    pledge = f"[Open Source Pledge]({PLEDGE_URL})"
+    if plan.developers and total >= plan.developers * PLEDGE_MINIMUM:
+        return f", as the {pledge} asks of its members"
+    return f", where the {pledge} asks its members for {money(PLEDGE_MINIMUM)} per developer"
+
+
+def _unfunded(plan: Plan) -> str:
+    if not plan.unfunded:
+        return ""
+    count = plural(len(plan.unfunded), "dependency", "dependencies")
+    return f" {count} we use had no known way to receive money."
 
 
 def _per_developer(plan: Plan, total: int) -> str:
