@@ -389,3 +389,17 @@ def test_repository_name_and_owner_come_from_the_origin_remote(
     )
     assert code == 0
     assert json.loads(out)["plan"]["unfunded"][0]["repositories"] == ["acme/shop"]
+
+
+@pytest.mark.parametrize("command", ["scan", "deps"])
+def test_an_empty_directory_warns_and_names_the_skipped_directories(
+    offline_env: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """No dependency file (here only under `examples/`, skipped): exit 0 with a warning why."""
+    (offline_env / "package.json").rename(offline_env / "moved.json")
+    (offline_env / "examples").mkdir()
+    (offline_env / "examples" / "package.json").write_text('{"dependencies": {"a": "1"}}')
+    code, _, err = run(capsys, command, str(offline_env), "--format", "json")
+    assert code == 0
+    assert f"no dependency files found under {offline_env}" in err
+    assert "examples" in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from rich.text import Text
 
 from fundbot.commands.scan_output import plural
 from fundbot.model import ScanResult
-from fundbot.scanners import scan_tree
+from fundbot.scanners import DEFAULT_IGNORE_PATHS, scan_tree
 
 
 def add_parser(sub: Any) -> None:
@@ -37,12 +38,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"fundbot deps: {args.path} {what}: give the directory to scan", file=sys.stderr)
         return 2
     result = scan_tree(args.path)
+    if not result.dependencies and not result.errors:
+        print(nothing_found(args.path, DEFAULT_IGNORE_PATHS), file=sys.stderr)
     if args.format == "json":
         json.dump(scan_result_json(result), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print_table(result, Console())
     return 0
+
+
+def nothing_found(path: Path, ignored: Sequence[str]) -> str:
+    """Why an empty result may be surprising: the default ignores include `examples`."""
+    return (
+        f"warning: no dependency files found under {path} "
+        f"(directories skipped: {', '.join(ignored)})"
+    )
 
 
 def scan_result_json(result: ScanResult) -> dict[str, Any]:

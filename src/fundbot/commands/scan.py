@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
+from fundbot.commands.deps import nothing_found
 from fundbot.commands.scan_output import print_table, unchecked_summary
 from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
 from fundbot.errors import ConfigError, ConfigProblem, SettingsError
@@ -133,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     for problem in problems:
         _say(f"warning: {problem} (the defaults apply meanwhile)")
     result = scan_tree(args.path, ignore_paths=config.ignore_paths)
+    if not result.dependencies and not result.errors:
+        _say(nothing_found(args.path, config.ignore_paths))
     funding, stats = asyncio.run(_resolve(result, settings, args, err))
     for note in stats.notes:
         _say(f"note: {note}")

@@ -88,6 +88,9 @@ def _print_funding(
         funded += bool(info and info.channels)
         for channel in info.channels if info else ():
             by_url[channel.url].append(f"{dep_key[0]}:{dep_key[1]}")
+    if not keys:
+        console.print(Text("No dependencies found."))
+        return
     if not by_url:
         console.print(Text(f"None of the {plural(len(keys), 'package')} found lists funding."))
         return
