@@ -6,8 +6,9 @@ import re
 from dataclasses import replace
 
 import pytest
+import yaml
 
-from fundbot.config import default_config
+from fundbot.config import default_config, validate
 from fundbot.jobs.pull_requests import describe_additions
 from fundbot.model import Dependency, FundingChannel, PackageFunding
 from fundbot.pledge import build_plan, resolve_developers
@@ -18,7 +19,7 @@ from fundbot.render.issue import IssueContext, render_plan_issue, render_reposit
 from fundbot.render.markdown import MAX_BODY, body_length
 from fundbot.render.text import per_month
 from tests.render.golden import assert_harmless, assert_no_inline_math
-from tests.render.plans import BUILT_USAGE, built_inputs, built_plan, realistic_context
+from tests.render.plans import BUILT_USAGE, HOSTILE, built_inputs, built_plan, realistic_context
 
 _ROW = re.compile(r"^\| \[(?P<label>[^\]]*)\]\((?P<url>[^)]*)\)(?P<rest>.*)\|$", re.MULTILINE)
 _MONEY = re.compile(r"\| \$([\d,]+) ")
@@ -232,3 +233,14 @@ def test_pledge_post_claims_the_pledge_only_when_met(per_developer: int, meets: 
     assert ("asks of its members" in post) is meets
     assert ("asks its members for $2,000 per developer" in post) is not meets
     assert "2 dependencies we use had no known way to receive money." in post
+
+
+@pytest.mark.parametrize("owner", ["acme", "Contoso-Labs", HOSTILE])
+def test_how_to_change_sample_is_a_valid_configuration(owner: str) -> None:
+    """The YAML sample in every issue loads and validates: each key exists in default.yml."""
+    body = render_plan_issue(built_plan(), IssueContext(owner, None, None))
+    sample = body.split("```yaml\n")[1].split("```")[0]
+    config = validate(yaml.safe_load(sample), ".github/fundbot.yml")
+    expected = f"npm:@{owner}/*" if owner != HOSTILE else "npm:@your-org/*"
+    assert config.exclude == (expected,)
+    assert config.developers == 25

@@ -256,11 +256,16 @@ def how_to_change(ctx: IssueContext, *, in_plan_issue: bool, sponsors: bool) -> 
     config = " ".join(ctx.config_file.replace("`", "'").split())[:200]
     body = (
         SETTINGS_WHERE.format(config=code(ctx.config_file)) + "\n\n"
-        "```yaml\n" + CONFIG_SAMPLE.format(config=config) + "```"
+        "```yaml\n" + CONFIG_SAMPLE.format(config=config, owner=sample_owner(ctx.owner)) + "```"
     )
     if sponsors:
         body += "\n\n" + _how_to_pay(ctx, in_plan_issue)
     return details("How to change this plan", body)
+
+
+def sample_owner(owner: str) -> str:
+    """The organisation for the sample's exclude pattern; a login, else a placeholder."""
+    return github_handle(owner) or "your-org"
 
 
 def _how_to_pay(ctx: IssueContext, in_plan_issue: bool) -> str:

@@ -44,7 +44,8 @@ DEVELOPERS_FIX: Final = (
 SETTINGS_WHERE: Final = (
     "The plan follows the organisation's settings: add or edit {config} in the organisation's "
     "`.github` repository. A repository's own {config} only changes what fundbot does there "
-    "(`ignore_paths`, `repository_issues`, `issue_title`, `labels`, `pull_request_comments`)."
+    "(`ignore_paths`, `repository_issues`, `min_fundable`, `issue_title`, `labels`, "
+    "`pull_request_comments`)."
 )
 
 # The sample shown under "How to change this plan"; keys as in config/default.yml.
@@ -59,7 +60,7 @@ scope_weights:          # how much a use in each scope counts (runtime 1.0, othe
   dev: 0.5
 transitive_weight: 0.25 # a transitive use counts this much of a direct one
 exclude:                # globs over `ecosystem:name`, repository URLs and recipient ids
-  - "npm:@acme/*"
+  - "npm:@{owner}/*"
 sponsors_frequency: monthly  # or one-time: how the GitHub Sponsors CSV is sized
 """
 
