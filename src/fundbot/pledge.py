@@ -280,7 +280,8 @@ def _notes(
         )
     if developers.source == "estimate":
         notes.append(
-            f"{developers.count} developers is an estimate ({developers.method}); set"
+            f"{developers.count} {'developer' if developers.count == 1 else 'developers'} is an"
+            f" estimate ({developers.method}); set"
             " `developers` in .github/fundbot.yml to use your own count"
         )
     if not any_recipient:

@@ -68,6 +68,8 @@ class HttpClient:
     settings: Settings
     sleep: Sleep = asyncio.sleep
     requests: Counter[str] = field(default_factory=Counter)
+    # Hosts found unreachable in this run, with why: later requests fail without waiting.
+    unreachable: dict[str, str] = field(default_factory=dict)
     _limits: dict[str, asyncio.Semaphore] = field(default_factory=dict)
 
     def _limit(self, host: str) -> asyncio.Semaphore:
@@ -94,12 +96,19 @@ class HttpClient:
     ) -> Response:
         """Send with retries on 429/5xx and connection errors; other statuses are returned."""
         host = urlsplit(url).netloc
+        if host in self.unreachable:
+            raise FetchError(url, self.unreachable[host])
         all_headers = {"User-Agent": self.settings.user_agent, **(headers or {})}
         attempts = self.settings.http_retries + 1
         last = "no attempt"
         for attempt in range(attempts):
             try:
                 response = await self._send(method, url, host, all_headers, json_body)
+            except aiohttp.ClientConnectorDNSError:
+                # A name that does not resolve will not resolve in a second: say so once,
+                # and fail every later request to that host at once (a scan asks hundreds).
+                self.unreachable[host] = f"DNS lookup failed for {host}"
+                raise FetchError(url, self.unreachable[host]) from None
             except (TimeoutError, aiohttp.ClientError) as exc:
                 last = f"connection failed ({type(exc).__name__})"
                 delay = self._backoff(attempt)

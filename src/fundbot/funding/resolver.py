@@ -181,6 +181,7 @@ class Resolver:
             settings=self.http.settings,
             sleep=self.http.sleep,
             _limits=self.http._limits,
+            unreachable=self.http.unreachable,
             cache=self.cache,
         )
 
