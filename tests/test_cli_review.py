@@ -403,3 +403,28 @@ def test_an_empty_directory_warns_and_names_the_skipped_directories(
     assert code == 0
     assert f"no dependency files found under {offline_env}" in err
     assert "examples" in err
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "file", "is a file"),
+        (lambda tmp: tmp / "file" / "below", "cannot be created"),
+    ],
+)
+def test_an_unusable_cache_directory_exits_2_naming_the_variable(
+    offline_env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make: object,
+    message: str,
+) -> None:
+    """FUNDBOT_DATA_DIR that cannot hold the cache: exit 2 and the fix, not a traceback."""
+    (tmp_path / "file").write_text("")
+    data_dir = make(tmp_path)  # type: ignore[operator]
+    monkeypatch.setenv("FUNDBOT_DATA_DIR", str(data_dir))
+    code, _, err = run(capsys, "scan", str(offline_env), "--offline")
+    assert code == 2
+    assert f"the cache directory {data_dir} {message}" in err
+    assert "set FUNDBOT_DATA_DIR" in err

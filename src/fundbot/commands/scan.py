@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -112,30 +113,16 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    err = Console(stderr=True, highlight=False)
-    if not args.path.is_dir():
-        what = "is not a directory" if args.path.exists() else "does not exist"
-        _say(f"fundbot scan: {args.path} {what}: give the directory to scan")
+    prepared = _prepare(args)
+    if prepared is None:
         return 2
-    if args.config is not None and not args.config.is_file():
-        what = "is a directory" if args.config.is_dir() else "does not exist"
-        _say(f"fundbot scan: --config {args.config} {what}: give a fundbot.yml file")
-        return 2
-    try:
-        settings = Settings.from_env()
-        config, problems = _load_config(args)
-    except SettingsError as exc:
-        _say(f"fundbot scan: {exc}")
-        return 2
-    except ConfigError as exc:
-        for problem in exc.problems:
-            _say(f"fundbot scan: {problem}")
-        return 2
+    settings, config, problems = prepared
     for problem in problems:
         _say(f"warning: {problem} (the defaults apply meanwhile)")
     result = scan_tree(args.path, ignore_paths=config.ignore_paths)
     if not result.dependencies and not result.errors:
         _say(nothing_found(args.path, config.ignore_paths))
+    err = Console(stderr=True, highlight=False)
     funding, stats = asyncio.run(_resolve(result, settings, args, err))
     for note in stats.notes:
         _say(f"note: {note}")
@@ -152,12 +139,57 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare(
+    args: argparse.Namespace,
+) -> tuple[Settings, FundbotConfig, list[ConfigProblem]] | None:
+    """Settings and config, or None once every reason not to start has been said."""
+    if not args.path.is_dir():
+        what = "is not a directory" if args.path.exists() else "does not exist"
+        _say(f"fundbot scan: {args.path} {what}: give the directory to scan")
+        return None
+    if args.config is not None and not args.config.is_file():
+        what = "is a directory" if args.config.is_dir() else "does not exist"
+        _say(f"fundbot scan: --config {args.config} {what}: give a fundbot.yml file")
+        return None
+    try:
+        settings = Settings.from_env()
+        config, problems = _load_config(args)
+    except SettingsError as exc:
+        _say(f"fundbot scan: {exc}")
+        return None
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _say(f"fundbot scan: {problem}")
+        return None
+    unusable = _unusable(settings.data_dir)
+    if unusable:
+        _say(
+            f"fundbot scan: the cache directory {settings.data_dir} {unusable}: "
+            "set FUNDBOT_DATA_DIR to a writable directory"
+        )
+        return None
+    return settings, config, problems
+
+
 def _warn_unchecked_and_unreadable(plan: Plan, result: ScanResult) -> None:
     unchecked = unchecked_summary(plan.unfunded)
     if unchecked:
         _say(f"warning: {unchecked}; their funding is unknown")
     for error in result.errors:
         _say(f"warning: unreadable: {error.manifest}: {error.error}")
+
+
+def _unusable(directory: Path) -> str | None:
+    """Why the lookup cache cannot live in `directory`, or None: said before any lookup."""
+    if directory.exists() and not directory.is_dir():
+        return "is a file"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or type(exc).__name__})"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "is not writable"
+    return None
 
 
 def _load_config(args: argparse.Namespace) -> tuple[FundbotConfig, list[ConfigProblem]]:
