@@ -428,3 +428,26 @@ def test_an_unusable_cache_directory_exits_2_naming_the_variable(
     assert code == 2
     assert f"the cache directory {data_dir} {message}" in err
     assert "set FUNDBOT_DATA_DIR" in err
+
+
+@pytest.mark.parametrize(
+    ("config", "listed"),
+    [
+        ("ignore_paths: [legacy]\n", {MARKUP}),
+        ("ignore_paths: 3\n", {MARKUP, "old"}),
+        (None, {MARKUP, "old"}),
+    ],
+)
+def test_deps_honours_the_checkouts_ignore_paths_like_scan(
+    offline_env: Path, capsys: pytest.CaptureFixture[str], config: str | None, listed: set[str]
+) -> None:
+    """`deps` skips the checkout's `ignore_paths` as `scan` does; a broken file means defaults."""
+    (offline_env / "legacy").mkdir()
+    (offline_env / "legacy" / "package.json").write_text('{"dependencies": {"old": "1"}}')
+    if config is not None:
+        (offline_env / ".github").mkdir()
+        (offline_env / ".github" / "fundbot.yml").write_text(config)
+    code, out, _ = run(capsys, "deps", str(offline_env), "--format", "json")
+    names = {d["name"] for d in json.loads(out)["dependencies"]}
+    assert code == 0
+    assert names == listed

@@ -15,6 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from fundbot.commands.scan_output import plural
+from fundbot.config import effective_config, load_yaml_config
+from fundbot.errors import ConfigError
 from fundbot.model import ScanResult
 from fundbot.scanners import DEFAULT_IGNORE_PATHS, scan_tree
 
@@ -37,15 +39,28 @@ def run(args: argparse.Namespace) -> int:
         what = "is not a directory" if args.path.exists() else "does not exist"
         print(f"fundbot deps: {args.path} {what}: give the directory to scan", file=sys.stderr)
         return 2
-    result = scan_tree(args.path)
+    ignore_paths = checkout_ignore_paths(args.path)
+    result = scan_tree(args.path, ignore_paths=ignore_paths)
     if not result.dependencies and not result.errors:
-        print(nothing_found(args.path, DEFAULT_IGNORE_PATHS), file=sys.stderr)
+        print(nothing_found(args.path, ignore_paths), file=sys.stderr)
     if args.format == "json":
         json.dump(scan_result_json(result), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print_table(result, Console())
     return 0
+
+
+def checkout_ignore_paths(path: Path) -> tuple[str, ...]:
+    """`ignore_paths` from PATH/.github/fundbot.yml, as `scan` uses; the defaults otherwise."""
+    file = path / ".github" / "fundbot.yml"
+    try:
+        raw = load_yaml_config(file.read_text(encoding="utf-8"), str(file))
+    except (OSError, UnicodeDecodeError, ConfigError):
+        # `scan` and `config check` report a broken file; the inventory just goes on.
+        return tuple(DEFAULT_IGNORE_PATHS)
+    config, _ = effective_config([(str(file), raw)])
+    return tuple(config.ignore_paths)
 
 
 def nothing_found(path: Path, ignored: Sequence[str]) -> str:
