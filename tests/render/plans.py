@@ -378,12 +378,14 @@ def built_plan(
     developers: int | None = None,
     budget: int | None = None,
     extra: dict[str, tuple[tuple[str, str, str | None], ...]] | None = None,
+    estimate: int = 4,
     **rules: Any,
 ) -> Plan:
     """The four repositories above planned by `fundbot.pledge.build_plan`, not by hand."""
     usage, funding = built_inputs(extra)
     config = replace(default_config(), developers=developers, budget=budget, **rules)
-    count = resolve_developers(config, 4, "distinct human commit authors in the last 90 days")
+    method = "distinct human commit authors in the last 90 days"
+    count = resolve_developers(config, estimate, method)
     return build_plan(
         usage,
         funding,

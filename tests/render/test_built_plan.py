@@ -85,9 +85,10 @@ def test_repository_issue_table_equals_the_data_block(repository: str) -> None:
     assert f"is **\\${total:,}** a year" in body
 
 
-def test_no_sentence_is_said_twice() -> None:
+@pytest.mark.parametrize("estimate", [1, 4])
+def test_no_sentence_is_said_twice(estimate: int) -> None:
     """The estimate and a set budget are said once; planner notes do not repeat them."""
-    for plan in (built_plan(), built_plan(budget=60000)):
+    for plan in (built_plan(estimate=estimate), built_plan(budget=60000, estimate=estimate)):
         assert plan.notes  # the planner does write them; the renderer must not repeat them
         for body in (
             render_plan_issue(plan, realistic_context()),

@@ -123,16 +123,14 @@ def estimate_hint(plan: Plan, ctx: IssueContext) -> str:
 
 
 # Planner notes that only restate the summary (the estimate, a set `budget`): not repeated.
-_SAID_IN_SUMMARY: Final = (
-    "the budget is set by `budget`",
-    "{developers} developers is an estimate",
+_SAID_IN_SUMMARY: Final = re.compile(
+    r"(the budget is set by `budget`|[\d,]+ developers? is an estimate)", re.IGNORECASE
 )
 
 
 def notes(plan: Plan) -> str:
     """The planner's notes (rules that could not all hold) as sentences, minus repetitions."""
-    said = tuple(s.format(developers=plan.developers) for s in _SAID_IN_SUMMARY)
-    kept = [n.strip() for n in plan.notes if n.strip() and not n.strip().startswith(said)]
+    kept = [n.strip() for n in plan.notes if n.strip() and not _SAID_IN_SUMMARY.match(n.strip())]
     if not kept:
         return ""
     sentences = [escape_with_code(_sentence(n)) for n in kept]
