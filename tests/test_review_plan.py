@@ -1,17 +1,10 @@
-"""Review findings in the plan numbers and notes, pinned as failing tests until fixed."""
+"""Review findings in the plan numbers and notes, fixed and pinned."""
 
 from __future__ import annotations
-
-import pytest
 
 from fundbot.allocation import allocate
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocation's min_amount note says '1 recipient … and were left out' (verb not "
-    "agreeing with the count); it is shown to people in the plan issue's Notes",
-)
 def test_min_amount_note_agrees_in_number() -> None:
     """One recipient under min_amount is told with a singular verb."""
     result = allocate({"a": 100.0, "b": 1.0}, 1000, min_amount=100, max_share=1.0)

@@ -116,7 +116,8 @@ def allocate(
     if below:
         notes.append(
             f"{_count(len(below), 'recipient')} would get less than `min_amount`"
-            f" ({currency} {min_amount}) and were left out; their share went to the others"
+            f" ({currency} {min_amount}) and {'was' if len(below) == 1 else 'were'} left out;"
+            " their share went to the others"
         )
     if fill.lightest(kept) < min_amount:
         notes.append(
