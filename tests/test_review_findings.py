@@ -1,4 +1,4 @@
-"""Bugs the command-line review found outside the CLI's own modules, pinned until fixed."""
+"""Bugs the command-line review found outside the CLI's own modules (fixed in aca0409)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,6 @@ from fundbot.pledge import build_plan
 from fundbot.settings import Settings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pledge._notes says '1 developers is an estimate' (no singular); shown by every "
-    "`fundbot scan` of a directory without git history",
-)
 def test_estimate_note_for_one_developer_is_singular() -> None:
     """The estimate note reads `1 developer is an estimate`, not `1 developers`."""
     plan = build_plan({"shop": ()}, {}, default_config(), DeveloperCount(1, "estimate", "a guess"))
@@ -37,11 +32,6 @@ class _NoSuchHost(AbstractResolver):
         return None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="funding.http retries a DNS failure 3 times with backoff for every package: with "
-    "crates.io/rubygems unresolvable a `fundbot scan` of rails takes 17.6 s, the corpus 48 s",
-)
 async def test_a_name_that_does_not_resolve_is_not_retried() -> None:
     """A host whose name does not resolve fails at once: no retry, no backoff sleep."""
     slept: list[float] = []
