@@ -755,3 +755,24 @@ def test_unfunded_packages_carry_why_nothing_is_known() -> None:
         "npm:left-pad": ("no funding listed on npm", False),
         "cargo:anyhow": ("crates.io: HTTP 503 after 4 attempts", True),
     }
+
+
+def test_attribution_names_the_packages_each_repository_uses() -> None:
+    """Each repository's part lists the recipient's packages that repository uses."""
+    channel = FundingChannel(
+        "github", "https://github.com/sponsors/sindresorhus", "sindresorhus", "npm:funding"
+    )
+    funding = {
+        ("npm", name): PackageFunding("npm", name, None, (channel,), 0.0)
+        for name in ("chalk", "got", "ora")
+    }
+
+    def dep(name: str) -> Dependency:
+        return Dependency("npm", name, "1.0.0", "runtime", True, "package.json")
+
+    usage = {"acme/web": [dep("chalk"), dep("got")], "acme/cli": [dep("chalk"), dep("ora")]}
+    plan = build_plan(usage, funding, default_config(), DeveloperCount(2, "configured"))
+    (line,) = plan.lines
+    parts = {a.repository: sorted(a.packages) for a in line.attribution}
+    assert parts == {"acme/cli": ["npm:chalk", "npm:ora"], "acme/web": ["npm:chalk", "npm:got"]}
+    assert sum(a.amount for a in line.attribution) == line.amount

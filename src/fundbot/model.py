@@ -160,6 +160,7 @@ class Attribution:
 
     repository: str  # `owner/repo`
     amount: int  # USD per year
+    packages: tuple[str, ...] = ()  # the recipient's packages this repository uses
 
 
 @dataclass(frozen=True, slots=True)

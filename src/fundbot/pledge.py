@@ -250,9 +250,11 @@ def _line(
     recipient: Recipient, amount: int, weights: Mapping[str, Mapping[str, float]], flag: bool
 ) -> PlanLine:
     by_repo: dict[str, float] = {}
-    for pkg in recipient.packages:
+    used: dict[str, list[str]] = {}
+    for pkg in recipient.packages:  # heaviest first, so each repository's list is too
         for repo, weight in weights[pkg].items():
             by_repo[repo] = by_repo.get(repo, 0.0) + weight
+            used.setdefault(repo, []).append(pkg)
     parts = attribute(amount, by_repo)
     attribution = sorted(parts.items(), key=lambda item: (-item[1], item[0]))
     return PlanLine(
@@ -264,7 +266,7 @@ def _line(
         weight=recipient.weight,
         packages=recipient.packages,
         repositories=tuple(sorted(by_repo)),
-        attribution=tuple(Attribution(repo, part) for repo, part in attribution),
+        attribution=tuple(Attribution(repo, part, tuple(used[repo])) for repo, part in attribution),
         funded_elsewhere=flag,
     )
 

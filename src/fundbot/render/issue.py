@@ -63,8 +63,11 @@ def repository_lines(plan: Plan, repository: str) -> tuple[PlanLine, ...]:
     for line in plan.lines:
         if repository not in line.repositories:
             continue
-        part = next((a.amount for a in line.attribution if a.repository == repository), 0)
-        lines.append((part, line))
+        mine = next((a for a in line.attribution if a.repository == repository), None)
+        part = mine.amount if mine is not None else 0
+        # A plan built before attributions listed packages has none: keep the line's.
+        packages = mine.packages if mine is not None and mine.packages else line.packages
+        lines.append((part, replace(line, packages=packages)))
     lines.sort(key=lambda item: (-item[0], item[1].recipient))
     return tuple(replace(line, amount=part) for part, line in lines)
 
@@ -137,8 +140,7 @@ def _repository_table(
     if not lines:
         return ""
     header = ["Recipient", "Platform", "This repository, per year", "Per month"]
-    # The plan keeps one package list per recipient, for all repositories together.
-    header += ["Organisation, per year", "Packages (all repositories)"]
+    header += ["Organisation, per year", "Packages used here"]
     rows = [
         [
             sections.recipient_label(line, ctx),
