@@ -28,3 +28,14 @@ def test_a_fence_outgrows_any_backtick_run() -> None:
     block = fenced("a,``` b ````,c", "csv")
     assert block.startswith("`````csv\n")
     assert block.endswith("\n`````")
+
+
+def test_text_read_outside_github_has_no_tick_boxes() -> None:
+    """`interactive=False` (the CLI's markdown) leaves out the commands nobody will act on."""
+    from dataclasses import replace
+
+    ctx = replace(realistic_context(), interactive=False)
+    body = render_plan_issue(realistic_plan(), ctx)
+    assert "- [ ]" not in body
+    assert "fundbot:command:" not in body
+    assert "- [ ]" in render_plan_issue(realistic_plan(), realistic_context())

@@ -313,6 +313,7 @@ def _print(
             frequency=config.sponsors_frequency,
             # The checkout's own file warned on stderr; the issue text says it too.
             config_problems=tuple(problems),
+            interactive=False,
         )
         sys.stdout.write(render_plan_issue(plan, ctx) + "\n")
     elif fmt == "csv":

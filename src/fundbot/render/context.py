@@ -27,6 +27,9 @@ class IssueContext:
     # `rescan` (bool).
     state: Mapping[str, Any] = field(default_factory=dict)
     frequency: Frequency = "monthly"
+    # False for text read outside GitHub (`fundbot scan --format markdown`): no tick boxes
+    # that nobody will act on.
+    interactive: bool = True
 
 
 def state_ids(state: Mapping[str, Any], key: str) -> frozenset[str]:

@@ -46,7 +46,7 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
         sections.plan_table(plan, ctx) or NO_LINES,
         problems.config_problems(ctx.config_problems),
         problems.unreadable_files(plan.errors),
-        commands_section(plan.lines, ctx.state),
+        commands_section(plan.lines, ctx.state) if ctx.interactive else "",
         sections.payment_files(plan, ctx),
         sections.how_to_change(ctx, in_plan_issue=True, sponsors=sections.on_sponsors(plan.lines)),
         sections.unfunded_section(plan),
@@ -85,7 +85,11 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
         _repository_table(lines, org_amounts, ctx) or NO_LINES,
         problems.config_problems(ctx.config_problems),
         problems.unreadable_files(problems.repository_errors(plan.errors, repository)),
-        commands_section(lines, ctx.state, per_recipient=False, note=_elsewhere_note(ctx)),
+        (
+            commands_section(lines, ctx.state, per_recipient=False, note=_elsewhere_note(ctx))
+            if ctx.interactive
+            else ""
+        ),
         sections.how_to_change(ctx, in_plan_issue=False, sponsors=sections.on_sponsors(lines)),
         sections.unfunded_section(plan, repository),
         sections.all_packages(lines),
