@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fundbot.render.exports import sponsors_csv
 from fundbot.render.issue import render_plan_issue
 from fundbot.render.sections import fenced
@@ -32,8 +34,6 @@ def test_a_fence_outgrows_any_backtick_run() -> None:
 
 def test_text_read_outside_github_has_no_tick_boxes() -> None:
     """`interactive=False` (the CLI's markdown) leaves out the commands nobody will act on."""
-    from dataclasses import replace
-
     ctx = replace(realistic_context(), interactive=False)
     body = render_plan_issue(realistic_plan(), ctx)
     assert "- [ ]" not in body
