@@ -3,75 +3,39 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from asyncio import FIRST_COMPLETED
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
 
 from fundbot.funding.base import Finding, PackageKey, PackageQuery
-from fundbot.funding.funding_json import parse_funding_json
-from fundbot.funding.funding_yml import parse_funding_yml
 from fundbot.funding.http import FetchError, HttpClient
-from fundbot.funding.platforms import channel_from_platform
-from fundbot.funding.urls import github_repository, normalize_url
-from fundbot.model import ECOSYSTEMS, FundingChannel, FundingPlanOffer
+from fundbot.funding.sources._github_graphql import RATE_LIMITED as RATE_LIMITED
+from fundbot.funding.sources._github_graphql import VIA_FUNDING_JSON as VIA_FUNDING_JSON
+from fundbot.funding.sources._github_graphql import VIA_LINKS as VIA_LINKS
+from fundbot.funding.sources._github_graphql import VIA_LISTING as VIA_LISTING
+from fundbot.funding.sources._github_graphql import VIA_OWNER_YML as VIA_OWNER_YML
+from fundbot.funding.sources._github_graphql import (
+    Batch,
+    alias_errors,
+    batch_error,
+    expand,
+    finding,
+    owner_default,
+    repo_answer,
+)
+from fundbot.funding.sources._github_graphql import Repo as Repo
+from fundbot.funding.sources._github_graphql import RepoAnswer as RepoAnswer
+from fundbot.funding.sources._github_graphql import (
+    sponsor_button_repository as sponsor_button_repository,
+)
+from fundbot.funding.urls import github_repository
+from fundbot.model import ECOSYSTEMS
 from fundbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE: Final = 100  # GitHub's cap on nodes per query for this shape
-# Queries in flight at once: overlaps GitHub's latency, well inside its secondary limits.
-VIA_LINKS: Final = "github:fundingLinks"
-VIA_LISTING: Final = "github:sponsors_listing"
-VIA_OWNER_YML: Final = "github:.github/FUNDING.yml"
-VIA_FUNDING_JSON: Final = "funding.json"
-RATE_LIMITED: Final = "GitHub rate limit reached, resets at {reset}"
-
-Repo = tuple[str, str]  # (owner, name), lower-case
-
-_REPO_FIELDS: Final = """nameWithOwner isArchived
-    fundingLinks { platform url }
-    owner { login ... on User { hasSponsorsListing } ... on Organization { hasSponsorsListing } }
-    fundingJson: object(expression: "HEAD:funding.json") { ... on Blob { text } }"""
-_OWNER_FIELDS: Final = """a: object(expression: "HEAD:.github/FUNDING.yml") { ... on Blob { text } }
-    b: object(expression: "HEAD:FUNDING.yml") { ... on Blob { text } }"""
-
-
-@dataclass(frozen=True, slots=True)
-class RepoAnswer:
-    """What one repository alias answered; `error` set when it could not be read."""
-
-    repository: str | None = None  # `https://github.com/owner/repo` as GitHub names it now
-    channels: tuple[FundingChannel, ...] = ()
-    offers: tuple[FundingPlanOffer, ...] = ()
-    not_found: bool = False
-    error: str | None = None
-
-
-@dataclass
-class _Batch:
-    """One GraphQL query: aliases `r{i}` for repositories, `o{i}` for owners' `.github`."""
-
-    repos: list[Repo]
-    owners: list[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.owners = sorted({owner for owner, _ in self.repos})
-
-    def query(self) -> str:
-        parts = [
-            f"r{i}: repository(owner: {json.dumps(o)}, name: {json.dumps(n)}) {{ {_REPO_FIELDS} }}"
-            for i, (o, n) in enumerate(self.repos)
-        ]
-        parts += [
-            f'o{i}: repository(owner: {json.dumps(o)}, name: ".github") {{ {_OWNER_FIELDS} }}'
-            for i, o in enumerate(self.owners)
-        ]
-        parts.append("rateLimit { cost remaining resetAt }")
-        return "query {\n  " + "\n  ".join(parts) + "\n}"
 
 
 class GitHubSource:
@@ -91,6 +55,7 @@ class GitHubSource:
         self.http = http
         self.settings = settings
         self._token = token
+        # Queries in flight at once: overlaps GitHub's latency, well inside its secondary limits.
         self.concurrency = max(1, concurrency or settings.github_concurrency)
         self.remaining: int | None = None
         self.reset_at: str | None = None
@@ -107,7 +72,7 @@ class GitHubSource:
         answers = await self.fetch(by_repo)
         answers = await self._resolve_sponsor_buttons(answers)
         return {
-            query.key: _finding(answers.get(repo))
+            query.key: finding(answers.get(repo))
             for repo, repo_queries in by_repo.items()
             for query in repo_queries
         }
@@ -130,7 +95,7 @@ class GitHubSource:
                     answers.update((repo, stop) for rest in chunks[index:] for repo in rest)
                     log.warning("GitHub rate limit reached", extra={"reset_at": self.reset_at})
                     break
-                running.add(asyncio.create_task(self._run(_Batch(chunk))))
+                running.add(asyncio.create_task(self._run(Batch(chunk))))
             for result in await asyncio.gather(*running):
                 answers.update(result)
         finally:
@@ -148,24 +113,22 @@ class GitHubSource:
         # Queries in flight are not yet counted in `remaining`: reserve what they will cost.
         return self.remaining - in_flight * self.last_cost >= self.last_cost
 
-    async def _run(self, batch: _Batch) -> dict[Repo, RepoAnswer]:
+    async def _run(self, batch: Batch) -> dict[Repo, RepoAnswer]:
         try:
             body = await self._post(batch.query())
         except FetchError as exc:
             return dict.fromkeys(batch.repos, RepoAnswer(error=f"GitHub: {exc.reason}"))
         self._read_rate_limit(body)
         data = body.get("data") if isinstance(body.get("data"), dict) else None
-        failed = _alias_errors(body.get("errors"))
+        failed = alias_errors(body.get("errors"))
         if data is None:
-            reason = _batch_error(body.get("errors"), self.reset_at)
+            reason = batch_error(body.get("errors"), self.reset_at)
             if reason.startswith("GitHub rate limit"):
                 self.remaining = 0
             return dict.fromkeys(batch.repos, RepoAnswer(error=reason))
-        defaults = {
-            owner: _owner_default(data.get(f"o{i}")) for i, owner in enumerate(batch.owners)
-        }
+        defaults = {owner: owner_default(data.get(f"o{i}")) for i, owner in enumerate(batch.owners)}
         return {
-            repo: _repo_answer(data.get(f"r{i}"), failed.get(f"r{i}"), defaults.get(repo[0], ()))
+            repo: repo_answer(data.get(f"r{i}"), failed.get(f"r{i}"), defaults.get(repo[0], ()))
             for i, repo in enumerate(batch.repos)
         }
 
@@ -214,113 +177,7 @@ class GitHubSource:
         }
         missing = [repo for repo in sorted(wanted) if repo not in answers]
         targets = {**answers, **(await self.fetch(missing) if missing else {})}
-        return {repo: _expand(answer, targets) for repo, answer in answers.items()}
-
-
-def sponsor_button_repository(url: str) -> Repo | None:
-    """The repository whose Sponsor button a `https://github.com/o/r?sponsor=1` link opens."""
-    parts = urlsplit(normalize_url(url) or "")
-    host = parts.netloc.removeprefix("www.")
-    if host != "github.com" or "sponsor" not in parse_qs(parts.query, keep_blank_values=True):
-        return None
-    return github_repository(f"https://github.com{parts.path}")
-
-
-def _expand(answer: RepoAnswer, targets: dict[Repo, RepoAnswer]) -> RepoAnswer:
-    channels: list[FundingChannel] = []
-    for channel in answer.channels:
-        target = sponsor_button_repository(channel.url)
-        found = targets.get(target) if target else None
-        resolved = [
-            FundingChannel(c.platform, c.url, c.handle, channel.found_via)
-            for c in (found.channels if found else ())
-            if sponsor_button_repository(c.url) is None
-        ]
-        # Nothing behind the button (or it points at itself): the link is still a way to pay.
-        channels += resolved or [channel]
-    return RepoAnswer(
-        answer.repository, _dedupe(channels), answer.offers, answer.not_found, answer.error
-    )
-
-
-def _repo_answer(
-    node: Any, error: dict[str, Any] | None, owner_default: tuple[FundingChannel, ...]
-) -> RepoAnswer:
-    if not isinstance(node, dict):
-        if error is None or error.get("type") == "NOT_FOUND":
-            return RepoAnswer(not_found=True)
-        return RepoAnswer(error=f"GitHub: {_one_line(error.get('message') or error.get('type'))}")
-    name = node.get("nameWithOwner")
-    repository = f"https://github.com/{name}".lower() if isinstance(name, str) else None
-    channels = [
-        channel
-        for link in node.get("fundingLinks") or []
-        if isinstance(link, dict)
-        and (
-            channel := channel_from_platform(
-                str(link.get("platform")), str(link.get("url")), VIA_LINKS
-            )
-        )
-    ]
-    # The owner's default applies only to repositories without a FUNDING.yml of their own;
-    # when GraphQL already applied it, it is already in fundingLinks (dedupe keeps one).
-    if not channels:
-        channels += owner_default
-    channels += _listing(node.get("owner"))
-    json_channels, offers = _funding_json(node.get("fundingJson"), name)
-    return RepoAnswer(repository, _dedupe([*channels, *json_channels]), offers)
-
-
-def _listing(owner: Any) -> list[FundingChannel]:
-    if not isinstance(owner, dict) or owner.get("hasSponsorsListing") is not True:
-        return []
-    channel = channel_from_platform("GITHUB", str(owner.get("login")), VIA_LISTING)
-    return [channel] if channel else []
-
-
-def _owner_default(node: Any) -> tuple[FundingChannel, ...]:
-    """The owner's `.github` repository FUNDING.yml: `.github/FUNDING.yml`, then the root."""
-    if not isinstance(node, dict):
-        return ()
-    for alias in ("a", "b"):
-        blob = node.get(alias)
-        if isinstance(blob, dict) and isinstance(blob.get("text"), str):
-            return parse_funding_yml(blob["text"], found_via=VIA_OWNER_YML).channels
-    return ()
-
-
-def _funding_json(
-    blob: Any, name_with_owner: Any
-) -> tuple[tuple[FundingChannel, ...], tuple[FundingPlanOffer, ...]]:
-    if not isinstance(blob, dict) or not isinstance(blob.get("text"), str):
-        return (), ()
-    # The manifest sits in the repository itself, so it speaks for that repository.
-    manifest_url = f"https://github.com/{name_with_owner}/blob/HEAD/funding.json"
-    manifest = parse_funding_json(
-        blob["text"], found_via=VIA_FUNDING_JSON, manifest_url=manifest_url
-    )
-    if manifest.problems:
-        log.debug(
-            "funding.json problems", extra={"manifest": manifest_url, "problems": manifest.problems}
-        )
-    return manifest.channels, manifest.offers
-
-
-def _alias_errors(errors: Any) -> dict[str, dict[str, Any]]:
-    """Errors by the top-level alias their `path` starts with."""
-    found: dict[str, dict[str, Any]] = {}
-    for error in errors if isinstance(errors, list) else []:
-        path = error.get("path") if isinstance(error, dict) else None
-        if isinstance(path, list) and path and isinstance(path[0], str):
-            found.setdefault(path[0], error)
-    return found
-
-
-def _batch_error(errors: Any, reset_at: str | None) -> str:
-    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-    if first.get("type") == "RATE_LIMITED":
-        return RATE_LIMITED.format(reset=reset_at or "unknown")
-    return f"GitHub: {_one_line(first.get('message') or 'no data in the answer')}"
+        return {repo: expand(answer, targets) for repo, answer in answers.items()}
 
 
 def _status_reason(status: int) -> str:
@@ -329,27 +186,3 @@ def _status_reason(status: int) -> str:
     if status == 403:
         return "forbidden or rate limited (HTTP 403)"
     return f"HTTP {status}"
-
-
-def _finding(answer: RepoAnswer | None) -> Finding:
-    if answer is None:
-        return Finding(error="GitHub: no answer")
-    return Finding(
-        repository=answer.repository,
-        channels=answer.channels,
-        offers=answer.offers,
-        not_found=answer.not_found,
-        error=answer.error,
-    )
-
-
-def _dedupe(channels: Iterable[FundingChannel]) -> tuple[FundingChannel, ...]:
-    kept: dict[str, FundingChannel] = {}
-    for channel in channels:
-        kept.setdefault(normalize_url(channel.url) or channel.url, channel)
-    return tuple(kept.values())
-
-
-def _one_line(value: Any) -> str:
-    text = " ".join(str(value).split())
-    return text[:200]
