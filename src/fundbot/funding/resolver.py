@@ -6,25 +6,26 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 
 import aiohttp
 
 from fundbot.funding.base import Finding, PackageKey, PackageQuery, Source
 from fundbot.funding.cache import Clock, ConditionalHttpClient, FundingCache
 from fundbot.funding.http import HttpClient
+from fundbot.funding.merge import NO_TOKEN_REASON as NO_TOKEN_REASON
+from fundbot.funding.merge import Merged
 from fundbot.funding.sources import REGISTRY_SOURCES
-from fundbot.funding.sources.github import Repo, sponsor_button_repository
+from fundbot.funding.sources.github import Repo
 from fundbot.funding.sources.golang import known_repository
-from fundbot.funding.urls import github_repository, normalize_url, repository_from_url
-from fundbot.model import Dependency, FundingChannel, FundingPlanOffer, PackageFunding
+from fundbot.funding.urls import repository_from_url
+from fundbot.model import Dependency, PackageFunding
 from fundbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 OFFLINE_REASON = "offline: not in cache"
-NO_TOKEN_REASON = "GitHub not consulted: no token (set GITHUB_TOKEN)"
 NO_TOKEN_NOTE = "No GitHub token: funding declared in GitHub repositories was not looked up."
 GITHUB_NAME = "github"
 # Stand-in queries for sponsor buttons of other repositories; no real ecosystem is named so.
@@ -49,95 +50,6 @@ class ResolveStats:
     failed: int = 0  # packages a source failed for (not cached)
     github_repositories: int = 0  # distinct repositories sent to the GitHub stage
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Merged:
-    """Everything the stages learnt about one package, in stage order."""
-
-    query: PackageQuery
-    repository: str | None = None
-    channels: dict[str, FundingChannel] = field(default_factory=dict)
-    offers: list[FundingPlanOffer] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    not_found_on: list[str] = field(default_factory=list)
-    asked: list[str] = field(default_factory=list)
-    github_skipped: bool = False
-
-    def add(self, source: str, finding: Finding) -> None:
-        self.asked.append(source)
-        if finding.error:
-            self.errors.append(finding.error)
-        if finding.not_found:
-            self.not_found_on.append(source)
-        if self.repository is None and finding.repository:
-            self.repository = finding.repository
-        for channel in finding.channels:
-            # First found_via wins: registry metadata before GitHub's copy of the same link.
-            self.channels.setdefault(normalize_url(channel.url) or channel.url, channel)
-        self.offers += [o for o in finding.offers if o not in self.offers]
-
-    @property
-    def github_repo(self) -> Repo | None:
-        return github_repository(self.repository) if self.repository else None
-
-    def buttons(self) -> list[Repo]:
-        """Repositories whose sponsor button a registry gave as a link, still unresolved."""
-        return [
-            repo
-            for channel in self.channels.values()
-            if (repo := sponsor_button_repository(channel.url)) is not None
-        ]
-
-    def settle_buttons(self, own: Finding | None, others: Mapping[Repo, Finding | None]) -> None:
-        """Swap each sponsor-button link for the channels of its repository, in place; one
-        that GitHub could not resolve (or that leads nowhere) stays, as a way to pay."""
-        settled: dict[str, FundingChannel] = {}
-        for key, channel in self.channels.items():
-            target = sponsor_button_repository(channel.url)
-            if target is None:
-                settled[key] = channel
-                continue
-            # The package's own repository keeps GitHub's evidence; another's, the button's.
-            mine = target == self.github_repo
-            answer = own if mine else others.get(target)
-            if not mine and answer is not None and answer.error and answer.error not in self.errors:
-                self.errors.append(answer.error)
-            resolved = [
-                c if mine else replace(c, found_via=channel.found_via)
-                for c in (answer.channels if answer is not None else ())
-                if sponsor_button_repository(c.url) is None
-            ]
-            for c in resolved or [channel]:
-                settled.setdefault(normalize_url(c.url) or c.url, c)
-        self.channels = settled
-
-    def result(self, now: float) -> PackageFunding:
-        q = self.query
-        return PackageFunding(
-            q.ecosystem,
-            q.name,
-            self.repository,
-            tuple(self.channels.values()),
-            now,
-            self._reason(),
-            tuple(self.offers),
-        )
-
-    def _reason(self) -> str | None:
-        if self.errors:
-            return "; ".join(self.errors)
-        if self.github_skipped and (self.buttons() or not (self.channels or self.offers)):
-            # An unresolved button is a placeholder: a run with a token must look again.
-            return NO_TOKEN_REASON
-        if self.channels or self.offers:
-            return None
-        if self.repository is None and self.not_found_on:
-            return "not found on " + ", ".join(self.not_found_on)
-        if not self.asked and self.repository is None:
-            return f"no source for {self.query.ecosystem} packages"
-        where = ", ".join(self.asked) or "its repository"
-        return f"no funding listed on {where}"
 
 
 class Resolver:
@@ -202,7 +114,7 @@ class Resolver:
                 repository = direct_repository(query)
                 results[key] = PackageFunding(*key, repository, (), now, OFFLINE_REASON)
             return results
-        merged = {key: _Merged(query, direct_repository(query)) for key, query in missing.items()}
+        merged = {key: Merged(query, direct_repository(query)) for key, query in missing.items()}
         await self._registries(merged, done=len(results), total=len(unique))
         await self._github(merged)
         fresh = self._finish(merged)
@@ -221,7 +133,7 @@ class Resolver:
         self.stats.cache_misses += len(unique) - len(cached)
         return cached
 
-    async def _registries(self, merged: dict[PackageKey, _Merged], done: int, total: int) -> None:
+    async def _registries(self, merged: dict[PackageKey, Merged], done: int, total: int) -> None:
         """Stage 1: every registry source at once, each with its packages."""
         batches: dict[int, tuple[Source, list[PackageQuery]]] = {}
         for item in merged.values():
@@ -242,7 +154,7 @@ class Resolver:
 
         await asyncio.gather(*(run(source, queries) for source, queries in batches.values()))
 
-    async def _github(self, merged: dict[PackageKey, _Merged]) -> None:
+    async def _github(self, merged: dict[PackageKey, Merged]) -> None:
         """Stage 2: GitHub GraphQL for every package whose repository is on GitHub, and for
         the repositories behind registry sponsor buttons, in the same batched queries."""
         items = [m for m in merged.values() if m.github_repo or m.buttons()]
@@ -280,7 +192,7 @@ class Resolver:
 
         return GitHubSource(client, self.settings, token)
 
-    def _finish(self, merged: dict[PackageKey, _Merged]) -> Results:
+    def _finish(self, merged: dict[PackageKey, Merged]) -> Results:
         now = self.clock()
         results = {key: item.result(now) for key, item in merged.items()}
         # Failures are retried next time; everything else is kept, negative results too.
