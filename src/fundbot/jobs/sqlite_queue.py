@@ -1,30 +1,23 @@
 """The embedded durable job queue: SQLite in WAL mode, one writer thread, group commit.
 
-Webhook deliveries arrive thousands a second; an fsync each would cap us at the disk's
-sync rate. Instead, every delivery waiting while the previous transaction commits is
-written in the next one: one fsync covers the whole batch, and each webhook request is
-answered only once its own batch is on disk.
+Deliveries and their jobs are written by `group_commit`; this module claims jobs, keeps one
+job per repository running at a time, and retries failures with exponential backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-from cachetools import LRUCache
-
+from fundbot.jobs.group_commit import GroupCommit, Submission, write_batch
 from fundbot.jobs.model import ClaimedJob, Job
 from fundbot.sqlite_thread import SqliteThread
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -61,14 +54,6 @@ class FailedJob:
     error: str
 
 
-@dataclass
-class _Submission:
-    delivery_id: str | None
-    event: str
-    jobs: Sequence[Job]
-    done: asyncio.Future[bool]
-
-
 class SqliteQueue(SqliteThread):
     """Durable queue with delivery de-duplication and per-repository serialisation."""
 
@@ -87,16 +72,13 @@ class SqliteQueue(SqliteThread):
         self.backoff_cap = backoff_cap
         self.clock = clock
         self.wakeup = asyncio.Event()
-        self._pending: list[_Submission] = []
-        self._has_pending = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
-        self._seen: LRUCache[str, bool] = LRUCache(maxsize=200_000)
+        self._writes = GroupCommit(lambda batch: self._run(self._write_batch, batch))
         self._running_keys: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
         await self._run(self._open)
-        self._writer = asyncio.create_task(self._write_loop(), name="fundbot-queue-writer")
+        self._writes.start()
 
     def _open(self) -> None:
         # FULL: every commit is fsynced; group commit makes that affordable.
@@ -109,29 +91,17 @@ class SqliteQueue(SqliteThread):
             log.info("requeued interrupted jobs", extra={"count": recovered})
 
     async def close(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
-            self._writer = None
-        for submission in self._pending:
-            if not submission.done.done():
-                submission.done.set_exception(RuntimeError("queue closed"))
+        await self._writes.stop()
         await self._close_connection()
 
     # -- submitting (the webhook path) ---------------------------------------------------
     def seen(self, delivery_id: str) -> bool:
         """Fast path: a delivery this process has already committed."""
-        return delivery_id in self._seen
+        return self._writes.seen(delivery_id)
 
     async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool:
         """Record a delivery and its jobs durably; False when the delivery was seen before."""
-        if delivery_id is not None and delivery_id in self._seen:
-            return False
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Submission(delivery_id, event, jobs, future))
-        self._has_pending.set()
-        accepted = await future
+        accepted = await self._writes.submit(delivery_id, event, jobs)
         if accepted and jobs:
             self.wakeup.set()
         return accepted
@@ -141,65 +111,8 @@ class SqliteQueue(SqliteThread):
         if jobs:
             await self.submit(None, "internal", jobs)
 
-    async def _write_loop(self) -> None:
-        while True:
-            await self._has_pending.wait()
-            self._has_pending.clear()
-            batch, self._pending = self._pending, []
-            if not batch:
-                continue
-            try:
-                results = await self._run(self._write_batch, batch)
-            except Exception as exc:  # The disk is gone or full: fail these requests, not us.
-                log.exception("queue write failed")
-                for submission in batch:
-                    if not submission.done.done():
-                        submission.done.set_exception(exc)
-                continue
-            for submission, accepted in zip(batch, results, strict=True):
-                if submission.delivery_id is not None:
-                    self._seen[submission.delivery_id] = True
-                if not submission.done.done():
-                    submission.done.set_result(accepted)
-
-    def _write_batch(self, batch: Sequence[_Submission]) -> list[bool]:
-        db = self._conn()
-        now = self.clock()
-        results: list[bool] = []
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for submission in batch:
-                if submission.delivery_id is not None:
-                    inserted = db.execute(
-                        "INSERT OR IGNORE INTO deliveries(id, event, received_at) VALUES (?,?,?)",
-                        (submission.delivery_id, submission.event, now),
-                    ).rowcount
-                    if not inserted:
-                        results.append(False)
-                        continue
-                db.executemany(
-                    "INSERT OR IGNORE INTO jobs(kind, installation_id, serial_key, dedupe_key,"
-                    " body, run_after, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            job.kind,
-                            job.installation_id,
-                            job.serial_key,
-                            job.dedupe_key,
-                            job.to_json(),
-                            now,
-                            now,
-                            now,
-                        )
-                        for job in submission.jobs
-                    ],
-                )
-                results.append(True)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return results
+    def _write_batch(self, batch: Sequence[Submission]) -> list[bool]:
+        return write_batch(self._conn(), batch, self.clock())
 
     # -- working ------------------------------------------------------------------------
     async def claim(self) -> ClaimedJob | None:
@@ -289,7 +202,7 @@ class SqliteQueue(SqliteThread):
 
     async def ping(self) -> bool:
         """True while the database answers and the writer runs (for /healthz)."""
-        if self._writer is None or self._writer.done():
+        if not self._writes.running:
             return False
         try:
             await asyncio.wait_for(self._run(lambda: self._conn().execute("SELECT 1")), 2.0)
