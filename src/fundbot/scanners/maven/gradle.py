@@ -23,42 +23,28 @@ from dataclasses import dataclass
 from typing import Final
 
 from fundbot.model import Dependency, Scope, SkipReason
-from fundbot.scanners.maven._common import dependency, expand
-
-# One character of a double-quoted string: a template `${…}` may hold quotes of its own. Each
-# character can be read one way only, so a failed match never backtracks exponentially.
-_DOUBLE: Final = r"""(?:[^"\\\n$]|\\.|\$(?!\{)|\$\{[^}\n]{0,200}\})"""
-# One token per match, every match consuming what it scanned: linear on any input.
-_TOKEN: Final = re.compile(
-    rf'"""[\s\S]*?(?:"""|\Z)|"{_DOUBLE}*(?:"|$)|\'(?:\\.|[^\'\\\n])*(?:\'|$)'
-    r"|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)",
-    re.MULTILINE,
+from fundbot.scanners.maven._common import dependency
+from fundbot.scanners.maven._gradle_text import (
+    STRING,
+    join_continued,
+    mask_lines,
+    read_variables,
+    substitute,
+    unquote,
 )
-# A quoted string, quotes included, as exactly one group (see `_unquote`).
-_STRING: Final = rf"""("{_DOUBLE}*"|'(?:[^'\\\n]|\\.)*')"""
+
 # `implementation(…)`, `implementation '…'`, and Kotlin's `"implementation"(…)`.
 _CALL: Final = re.compile(r"""\s*"?([A-Za-z_]\w*)"?\s*(?:\(\s*|\s+)(.*)""", re.DOTALL)
 _WRAPPER: Final = re.compile(r"(?:platform|enforcedPlatform|testFixtures)\s*\(\s*")
-_LITERAL: Final = re.compile(_STRING)
+_LITERAL: Final = re.compile(STRING)
 _NAMED: Final = {
-    key: re.compile(rf"\b{key}\s*[:=]\s*{_STRING}") for key in ("group", "name", "version")
+    key: re.compile(rf"\b{key}\s*[:=]\s*{STRING}") for key in ("group", "name", "version")
 }
-_KOTLIN_MODULE: Final = re.compile(rf"kotlin\s*\(\s*{_STRING}(?:\s*,\s*{_STRING})?")
-_FILES: Final = re.compile(rf"(?:files|fileTree)\s*\(\s*(?:dir\s*[:=]\s*)?{_STRING}")
-_PLUGIN: Final = re.compile(rf"\s*(id|kotlin)\s*\(?\s*{_STRING}\s*\)?(.*)", re.DOTALL)
-_PLUGIN_VERSION: Final = re.compile(rf"\bversion\s*\(?\s*{_STRING}")
+_KOTLIN_MODULE: Final = re.compile(rf"kotlin\s*\(\s*{STRING}(?:\s*,\s*{STRING})?")
+_FILES: Final = re.compile(rf"(?:files|fileTree)\s*\(\s*(?:dir\s*[:=]\s*)?{STRING}")
+_PLUGIN: Final = re.compile(rf"\s*(id|kotlin)\s*\(?\s*{STRING}\s*\)?(.*)", re.DOTALL)
+_PLUGIN_VERSION: Final = re.compile(rf"\bversion\s*\(?\s*{STRING}")
 _CORE_PLUGIN: Final = re.compile(r"\s*`?([A-Za-z][\w-]*)`?\s*$")
-_ASSIGNMENTS: Final = (
-    re.compile(
-        rf"(?:^|\s)(?:(?:def|val|var|const\s+val)\s+)?([\w.]+)\s*(?::\s*String\s*)?=\s*{_STRING}"
-    ),
-    re.compile(rf"\bext(?:ra)?\s*\[\s*{_STRING}\s*\]\s*=\s*{_STRING}"),
-    re.compile(rf"\bset\s*\(\s*{_STRING}\s*,\s*{_STRING}\s*\)"),
-)
-# `$v`, `${v}`, `${project.v}`, `${property("v")}`: the name is the last group that matched.
-_REFERENCE: Final = re.compile(
-    r"""\$(?:\{\s*(?:(?:project\.)?(?:property|findProperty)\(\s*"(\w+)"\s*\)|([\w.]+))\s*\}|(\w+))"""
-)
 _COORDINATE_PART: Final = re.compile(r"[^\s:/'\"]+")
 _TEST: Final = re.compile(r"test", re.IGNORECASE)
 _DEPENDENCIES: Final = re.compile(r"\bdependencies\s*$")
@@ -102,9 +88,7 @@ _NOT_CONFIGURATIONS: Final = frozenset(
     }
 )
 _MAX_DEPTH: Final = 256
-_MAX_JOINS: Final = 8
 _BRACE: Final = re.compile(r"[{}]")
-_NOT_NEWLINE: Final = re.compile(r"[^\n]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +118,8 @@ _TOP: Final = _Block()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:
-    clean, masked = _joined(*_lines(text))
-    variables = _variables(clean)
+    clean, masked = join_continued(*mask_lines(text))
+    variables = read_variables(clean)
     found: list[Dependency] = []
     stack: list[_Block] = []
     block = _TOP
@@ -158,64 +142,6 @@ def parse(path: str, text: str) -> list[Dependency] | None:
             start = brace.end()
         if block.reads:
             found.extend(_statement(path, line[start:], block, variables))
-    return found
-
-
-def _lines(text: str) -> tuple[list[str], list[str]]:
-    """The script's lines without comments; a second copy with string contents blanked."""
-    clean: list[str] = []
-    masked: list[str] = []
-    last = 0
-    for token in _TOKEN.finditer(text):
-        between = text[last : token.start()]
-        clean.append(between)
-        masked.append(between)
-        value = token.group()
-        if value.startswith("/"):
-            blank = "\n" * value.count("\n")
-            clean.append(blank)
-            masked.append(blank)
-        else:
-            clean.append(value)
-            multiline = "\n" in value
-            masked.append(_NOT_NEWLINE.sub("_", value) if multiline else "_" * len(value))
-        last = token.end()
-    clean.append(text[last:])
-    masked.append(text[last:])
-    return "".join(clean).split("\n"), "".join(masked).split("\n")
-
-
-def _joined(clean: list[str], masked: list[str]) -> tuple[list[str], list[str]]:
-    """A declaration continued on the next lines (after `(` or `,`) becomes one line."""
-    out_clean: list[str] = []
-    out_masked: list[str] = []
-    joins = 0
-    for line, mask in zip(clean, masked, strict=True):
-        if joins:
-            out_clean[-1] += " " + line
-            out_masked[-1] += " " + mask
-        else:
-            out_clean.append(line)
-            out_masked.append(mask)
-        # Bounded, so one odd line cannot glue the whole file together.
-        continued = mask.rstrip().endswith(("(", ",")) and joins < _MAX_JOINS
-        joins = joins + 1 if continued else 0
-    return out_clean, out_masked
-
-
-def _variables(lines: list[str]) -> dict[str, str]:
-    """`def v = '1'`, `val v = "1"`, `ext.v = '1'`, `v = '1'` in `ext { }`, `extra["v"] = "1"`."""
-    found: dict[str, str] = {}
-    for line in lines:
-        if "=" not in line and "set" not in line:
-            continue
-        for pattern in _ASSIGNMENTS:
-            for match in pattern.finditer(line):
-                name, value = match.group(1, 2)
-                name = name if pattern is _ASSIGNMENTS[0] else _unquote(name)
-                value = _unquote(value)
-                if "$" not in value:
-                    found.setdefault(name.rpartition(".")[2], value)
     return found
 
 
@@ -244,20 +170,20 @@ def _declaration(
     if rest.startswith(("project(", "project ", "projects.", "libs.")):
         return  # the repository's own module, or a catalog entry named elsewhere
     if (files := _FILES.match(rest)) is not None:
-        yield dependency(path, _unquote(files.group(1)), None, scope, "path")
+        yield dependency(path, unquote(files.group(1)), None, scope, "path")
     elif (kotlin := _KOTLIN_MODULE.match(rest)) is not None:
-        version = _expand(_unquote(kotlin.group(2)), variables) if kotlin.group(2) else None
-        module = _unquote(kotlin.group(1))
+        version = substitute(unquote(kotlin.group(2)), variables) if kotlin.group(2) else None
+        module = unquote(kotlin.group(1))
         yield dependency(path, f"org.jetbrains.kotlin:kotlin-{module}", version, scope)
     elif (literal := _LITERAL.match(rest)) is not None:
-        dep = _coordinates(path, _expand(_unquote(literal.group(1)), variables), scope)
+        dep = _coordinates(path, substitute(unquote(literal.group(1)), variables), scope)
         if dep is not None:
             yield dep
     elif (group := _NAMED["group"].search(rest)) and (name := _NAMED["name"].search(rest)):
         named = _NAMED["version"].search(rest)
-        value = _expand(_unquote(named.group(1)), variables) if named else None
-        group_id = _expand(_unquote(group.group(1)), variables)
-        coordinates = f"{group_id}:{_expand(_unquote(name.group(1)), variables)}"
+        value = substitute(unquote(named.group(1)), variables) if named else None
+        group_id = substitute(unquote(group.group(1)), variables)
+        coordinates = f"{group_id}:{substitute(unquote(name.group(1)), variables)}"
         yield dependency(path, coordinates, value, scope)
 
 
@@ -292,11 +218,11 @@ def _plugin(path: str, text: str, variables: dict[str, str]) -> Iterator[Depende
         if core is not None and core.group(1) not in ("alias", "apply", "id"):
             yield dependency(path, core.group(1), None, "build", "sdk")
         return
-    plugin_id = _unquote(match.group(2)).strip()
+    plugin_id = unquote(match.group(2)).strip()
     if match.group(1) == "kotlin":
         plugin_id = f"org.jetbrains.kotlin.{plugin_id}"
     version_match = _PLUGIN_VERSION.search(match.group(3))
-    version = _expand(_unquote(version_match.group(1)), variables) if version_match else None
+    version = substitute(unquote(version_match.group(1)), variables) if version_match else None
     skip: SkipReason | None = None
     if "." not in plugin_id:
         skip = "sdk"  # Gradle's own plugins (`java`, `checkstyle`) come with Gradle.
@@ -304,17 +230,3 @@ def _plugin(path: str, text: str, variables: dict[str, str]) -> Iterator[Depende
         skip = "local"
     name = plugin_id if skip else f"{plugin_id}:{plugin_id}.gradle.plugin"
     yield dependency(path, name, version, "build", skip)
-
-
-def _unquote(string: str) -> str:
-    return string[1:-1]
-
-
-def _expand(value: str, variables: dict[str, str]) -> str:
-    return expand(value.strip(), _REFERENCE, lambda name: _lookup(name, variables))
-
-
-def _lookup(name: str, variables: dict[str, str]) -> str | None:
-    for prefix in ("rootProject.", "project.", "ext.", "extra."):
-        name = name.removeprefix(prefix)
-    return variables.get(name)
