@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Collection, Mapping, Sequence
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
@@ -30,6 +28,7 @@ from fundbot.model import (
     ScanError,
     UnfundedPackage,
 )
+from fundbot.plan_summary import plan_fingerprint, plan_notes
 
 __all__ = [
     "build_plan",
@@ -41,8 +40,6 @@ __all__ = [
 
 CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
 EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
-# The settings (besides scope weights and exclusions) that change a plan's lines.
-_RULES = ("transitive_weight", "min_amount", "max_share", "max_recipients", "platform_order")
 
 
 def package_id(ecosystem: str, name: str) -> str:
@@ -135,11 +132,11 @@ def build_plan(
         unfunded=tuple(sorted(unfunded, key=lambda u: (-u.weight, u.package))),
         excluded=tuple(excluded[key] for key in sorted(excluded)),
         errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
-        fingerprint=_fingerprint(
+        fingerprint=plan_fingerprint(
             budget, developers, config, weights, chosen, excluded, paid_elsewhere
         ),
         dependencies_covered=sum(len(line.packages) for line in lines),
-        notes=_notes(config, developers, budget, bool(recipients)) + allocation.notes,
+        notes=plan_notes(config, developers, budget, bool(recipients)) + allocation.notes,
     )
 
 
@@ -269,49 +266,3 @@ def _line(
         attribution=tuple(Attribution(repo, part, tuple(used[repo])) for repo, part in attribution),
         funded_elsewhere=flag,
     )
-
-
-def _notes(
-    config: FundbotConfig, developers: DeveloperCount, budget: int, any_recipient: bool
-) -> tuple[str, ...]:
-    notes: list[str] = []
-    if config.budget is not None:
-        notes.append(
-            f"the budget is set by `budget` ({config.currency} {budget}), not by developers"
-            " x `per_developer`"
-        )
-    if developers.source == "estimate":
-        notes.append(
-            f"{developers.count} {'developer' if developers.count == 1 else 'developers'} is an"
-            f" estimate ({developers.method}); set"
-            " `developers` in .github/fundbot.yml to use your own count"
-        )
-    if not any_recipient:
-        notes.append("no dependency accepts funding on a usable platform yet: nothing allocated")
-    return tuple(notes)
-
-
-def _fingerprint(
-    budget: int,
-    developers: DeveloperCount,
-    config: FundbotConfig,
-    weights: Mapping[str, Mapping[str, float]],
-    chosen: Mapping[str, FundingChannel],
-    excluded: Mapping[str, Exclusion],
-    paid_elsewhere: Collection[str],
-) -> str:
-    """16 hex digits of sha256 over what decides the plan, in a canonical order."""
-    canonical = {
-        "budget": budget,
-        "currency": config.currency,
-        "developers": [developers.count, developers.source],
-        "rules": [sorted(config.scope_weights.items()), sorted(config.exclude)]
-        + [getattr(config, key) for key in _RULES],
-        "weights": {pkg: {r: round(w, 9) for r, w in per.items()} for pkg, per in weights.items()},
-        "channels": {pkg: [recipient_id(c), c.platform, c.url] for pkg, c in chosen.items()},
-        # Reason texts only, as before kinds existed: an unchanged plan keeps its fingerprint.
-        "excluded": sorted((key, e.reason) for key, e in excluded.items()),
-        "funded_elsewhere": sorted(paid_elsewhere),
-    }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
