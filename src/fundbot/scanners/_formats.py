@@ -88,6 +88,12 @@ def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+def optional_mapping(path: str, data: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """`data[key]` when present: a mapping, or a ManifestError naming the key."""
+    section = data.get(key)
+    return None if section is None else expect_mapping(path, section, f"`{key}`")
+
+
 def expect_mapping(path: str, data: Any, what: str = "the file") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ManifestError(path, f"expected {what} to be a mapping, found {type_name(data)}")

@@ -11,9 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fundbot.errors import ManifestError
 from fundbot.model import Dependency, SkipReason
-from fundbot.scanners._formats import load_yaml, type_name
+from fundbot.scanners._formats import expect_mapping, load_yaml
 
 ECOSYSTEM = "github-actions"
 FILE_PATTERNS: tuple[str, ...] = (
@@ -32,8 +31,7 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     data = load_yaml(path, text)
     if data is None:
         return []
-    if not isinstance(data, dict):
-        raise ManifestError(path, f"expected the file to be a mapping, found {type_name(data)}")
+    data = expect_mapping(path, data)
     # dict.fromkeys keeps the first of identical entries, in document order.
     return list(dict.fromkeys(_dependency(path, ref) for ref in _uses(data)))
 

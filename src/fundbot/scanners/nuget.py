@@ -19,7 +19,7 @@ from xml.etree.ElementTree import Element
 
 from fundbot.errors import ManifestError
 from fundbot.model import Dependency, Scope, SkipReason
-from fundbot.scanners._formats import load_json, load_xml, local_name, type_name
+from fundbot.scanners._formats import expect_mapping, load_json, load_xml, local_name, type_name
 
 ECOSYSTEM = "nuget"
 FILE_PATTERNS: tuple[str, ...] = (
@@ -157,9 +157,7 @@ def _packages_config(path: str, root: Element) -> Iterator[Dependency]:
 
 def _lockfile(path: str, text: str) -> Iterator[Dependency]:
     """`packages.lock.json`: per target framework, Direct and Transitive packages."""
-    data = load_json(path, text)
-    if not isinstance(data, dict):
-        raise ManifestError(path, f"expected the file to be a mapping, found {type_name(data)}")
+    data = expect_mapping(path, load_json(path, text))
     frameworks = data.get("dependencies")
     if frameworks is None:
         return

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from fundbot.errors import ManifestError
 from fundbot.model import Dependency, Scope, SkipReason
-from fundbot.scanners._formats import expect_mapping, load_json, type_name
+from fundbot.scanners._formats import expect_mapping, load_json, optional_mapping, type_name
 
 ECOSYSTEM: Final = "packagist"
 FILE_PATTERNS: tuple[str, ...] = ("composer.json", "composer.lock")
@@ -46,13 +46,9 @@ def parse_manifest(path: str, data: dict[str, Any]) -> list[Dependency]:
     """`require` and `require-dev`, without platform packages; `suggest` is not a dependency."""
     found: dict[Dependency, None] = {}
     for key, scope in _MANIFEST_SECTIONS:
-        section = data.get(key)
+        section = optional_mapping(path, data, key)
         if section is None:
             continue
-        if not isinstance(section, dict):
-            raise ManifestError(
-                path, f"expected `{key}` to be a mapping, found {type_name(section)}"
-            )
         for raw, constraint in section.items():
             name = raw.strip().lower()
             if not name or is_platform(name):

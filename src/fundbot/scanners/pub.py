@@ -5,9 +5,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Final
 
-from fundbot.errors import ManifestError
 from fundbot.model import Dependency, Scope, SkipReason
-from fundbot.scanners._formats import load_yaml, type_name
+from fundbot.scanners._formats import expect_mapping, load_yaml, optional_mapping
 
 ECOSYSTEM: Final = "pub"
 FILE_PATTERNS: tuple[str, ...] = ("pubspec.yaml", "pubspec.lock")
@@ -34,8 +33,7 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     data = load_yaml(path, text)
     if data is None:
         return []
-    if not isinstance(data, dict):
-        raise ManifestError(path, f"expected the file to be a mapping, found {type_name(data)}")
+    data = expect_mapping(path, data)
     if posixpath.basename(path) == "pubspec.lock":
         return parse_lock(path, data)
     return parse_manifest(path, data)
@@ -44,13 +42,9 @@ def parse(path: str, text: str) -> list[Dependency] | None:
 def parse_manifest(path: str, data: dict[str, Any]) -> list[Dependency]:
     found: dict[Dependency, None] = {}
     for key, scope in _SECTIONS:
-        section = data.get(key)
+        section = optional_mapping(path, data, key)
         if section is None:
             continue
-        if not isinstance(section, dict):
-            raise ManifestError(
-                path, f"expected `{key}` to be a mapping, found {type_name(section)}"
-            )
         for name, spec in section.items():
             if isinstance(name, str) and name.strip():
                 found.setdefault(_declared(path, name.strip(), spec, scope), None)
@@ -72,13 +66,9 @@ def _declared(path: str, name: str, spec: Any, scope: Scope) -> Dependency:
 
 
 def parse_lock(path: str, data: dict[str, Any]) -> list[Dependency]:
-    packages = data.get("packages")
+    packages = optional_mapping(path, data, "packages")
     if packages is None:
         return []
-    if not isinstance(packages, dict):
-        raise ManifestError(
-            path, f"expected `packages` to be a mapping, found {type_name(packages)}"
-        )
     found: dict[Dependency, None] = {}
     for name, entry in packages.items():
         if not isinstance(name, str) or not name.strip() or not isinstance(entry, dict):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fundbot.errors import ManifestError
 from fundbot.model import Dependency, SkipReason
-from fundbot.scanners._formats import expect_mapping, load_json, type_name
+from fundbot.scanners._formats import expect_mapping, load_json, optional_mapping
 from fundbot.scanners.npm._common import SECTIONS, Found, add, build, spec_skip_reason, split_alias
 
 
@@ -15,13 +14,9 @@ def parse(path: str, text: str) -> list[Dependency]:
     data = expect_mapping(path, load_json(path, text))
     found: Found = {}
     for section, scope in SECTIONS:
-        entries = data.get(section)
+        entries = optional_mapping(path, data, section)
         if entries is None:
             continue
-        if not isinstance(entries, dict):
-            raise ManifestError(
-                path, f"expected `{section}` to be a mapping, found {type_name(entries)}"
-            )
         for name, spec in entries.items():
             if not name.strip():
                 continue
