@@ -192,3 +192,21 @@ def first_repository(urls: Iterable[Any]) -> str | None:
 def text(value: Any) -> str | None:
     """A non-empty string, or None for anything else a registry may put there."""
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def labelled_links(value: Any) -> list[tuple[str, str]]:
+    """(label, URL) pairs of a label -> URL mapping (PyPI Project-URLs, hex.pm `links`);
+    anything that is not a string pair is dropped."""
+    if not isinstance(value, dict):
+        return []
+    return [
+        (label, url.strip())
+        for label, url in value.items()
+        if isinstance(label, str) and text(url) is not None
+    ]
+
+
+def labelled_funding(pairs: list[tuple[str, str]]) -> list[str]:
+    """The URLs whose label says funding (`Funding`, `Sponsor`, `Donate`…) or whose host is
+    a known funding platform, whatever the label."""
+    return [url for label, url in pairs if is_funding_label(label) or is_known_platform(url)]

@@ -7,10 +7,9 @@ from fundbot.funding.sources._registry import (
     RegistrySource,
     finding,
     first_repository,
-    is_funding_label,
-    is_known_platform,
+    labelled_funding,
+    labelled_links,
     segment,
-    text,
     urls_funding,
 )
 
@@ -30,11 +29,6 @@ class HexSource(RegistrySource):
         meta = document.get("meta") if isinstance(document, dict) else None
         if not isinstance(meta, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")
-        links = meta.get("links")
-        pairs = [
-            (label, url)
-            for label, url in (links.items() if isinstance(links, dict) else ())
-            if isinstance(label, str) and text(url) is not None
-        ]
-        funding = [url for label, url in pairs if is_funding_label(label) or is_known_platform(url)]
+        pairs = labelled_links(meta.get("links"))
+        funding = labelled_funding(pairs)
         return finding(first_repository(url for _, url in pairs), urls_funding(funding, FOUND_VIA))

@@ -8,11 +8,10 @@ from fundbot.funding.base import Finding, PackageQuery
 from fundbot.funding.sources._registry import (
     RegistrySource,
     finding,
-    is_funding_label,
-    is_known_platform,
+    labelled_funding,
+    labelled_links,
     normalise_label,
     segment,
-    text,
     urls_funding,
 )
 from fundbot.funding.urls import repository_from_url
@@ -35,20 +34,9 @@ class PyPISource(RegistrySource):
         info = document.get("info") if isinstance(document, dict) else None
         if not isinstance(info, dict):
             return Finding(error=f"{self.NAME}: unreadable answer")
-        urls = project_urls(info.get("project_urls"))
-        funding = [url for label, url in urls if is_funding_label(label) or is_known_platform(url)]
+        urls = labelled_links(info.get("project_urls"))
+        funding = labelled_funding(urls)
         return finding(repository(urls, info.get("home_page")), urls_funding(funding, FOUND_VIA))
-
-
-def project_urls(value: Any) -> list[tuple[str, str]]:
-    """(label, URL) pairs; anything that is not a string pair is dropped."""
-    if not isinstance(value, dict):
-        return []
-    return [
-        (label, url.strip())
-        for label, url in value.items()
-        if isinstance(label, str) and text(url) is not None
-    ]
 
 
 def repository(urls: list[tuple[str, str]], home_page: Any) -> str | None:
