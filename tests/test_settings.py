@@ -114,3 +114,18 @@ def test_serve_refuses_to_start_naming_the_missing_setting(
 def test_secret_reveal_gives_the_value() -> None:
     """Code that needs the value asks for it explicitly."""
     assert Secret("x").reveal() == "x"
+
+
+def test_serve_refuses_a_data_dir_it_cannot_write(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fundbot serve` checks FUNDBOT_DATA_DIR before opening the queue and store in it."""
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("APP_ID", "1")
+    monkeypatch.setenv("PRIVATE_KEY", PEM)
+    monkeypatch.setenv("WEBHOOK_SECRET", "x")
+    monkeypatch.setenv("FUNDBOT_DATA_DIR", str(tmp_path / "file"))
+    code = main(["serve", "--env-file", str(tmp_path / "none.env")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"FUNDBOT_DATA_DIR: the cache directory {tmp_path / 'file'} is a file" in err

@@ -47,6 +47,7 @@ def require_app_settings(settings: Settings) -> None:
         raise SettingsError("PRIVATE_KEY", "is not a PEM private key")
     if not settings.webhook_secret:
         raise SettingsError("WEBHOOK_SECRET", "is not set: the App's webhook secret")
+    settings.check_data_dir()
 
 
 @dataclass

@@ -115,6 +115,28 @@ class Settings:
             return f"{self.ghe_protocol}://{self.ghe_host}"
         return "https://github.com"
 
+    def check_data_dir(self) -> None:
+        """Make sure the cache, queue and state can live in `data_dir`, before any of them
+        is opened: a SettingsError naming FUNDBOT_DATA_DIR rather than a traceback later."""
+        directory = self.data_dir
+        problem = None
+        if directory.exists() and not directory.is_dir():
+            problem = "is a file"
+        else:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                problem = f"cannot be created ({exc.strerror or type(exc).__name__})"
+            else:
+                if not os.access(directory, os.W_OK | os.X_OK):
+                    problem = "is not writable"
+        if problem is not None:
+            raise SettingsError(
+                "FUNDBOT_DATA_DIR",
+                f"the cache directory {directory} {problem}: "
+                "set FUNDBOT_DATA_DIR to a writable directory",
+            )
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import datetime
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -161,12 +160,10 @@ def _prepare(
         for problem in exc.problems:
             _say(f"fundbot scan: {problem}")
         return None
-    unusable = _unusable(settings.data_dir)
-    if unusable:
-        _say(
-            f"fundbot scan: the cache directory {settings.data_dir} {unusable}: "
-            "set FUNDBOT_DATA_DIR to a writable directory"
-        )
+    try:
+        settings.check_data_dir()
+    except SettingsError as exc:
+        _say(f"fundbot scan: {exc.detail}")
         return None
     return settings, config, problems
 
@@ -177,19 +174,6 @@ def _warn_unchecked_and_unreadable(plan: Plan, result: ScanResult) -> None:
         _say(f"warning: {unchecked}; their funding is unknown")
     for error in result.errors:
         _say(f"warning: unreadable: {error.manifest}: {error.error}")
-
-
-def _unusable(directory: Path) -> str | None:
-    """Why the lookup cache cannot live in `directory`, or None: said before any lookup."""
-    if directory.exists() and not directory.is_dir():
-        return "is a file"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return f"cannot be created ({exc.strerror or type(exc).__name__})"
-    if not os.access(directory, os.W_OK | os.X_OK):
-        return "is not writable"
-    return None
 
 
 def _load_config(args: argparse.Namespace) -> tuple[FundbotConfig, list[ConfigProblem]]:
