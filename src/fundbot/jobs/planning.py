@@ -4,7 +4,7 @@ people set through commands (exclusions, recipients funded elsewhere)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,7 +19,7 @@ from fundbot.github.reading_cache import CachedReader
 from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.publishing import StateKeeper
-from fundbot.model import Dependency, DeveloperCount, Plan, ScanError
+from fundbot.model import Dependency, DeveloperCount, PackageFunding, Plan, ScanError
 from fundbot.pledge import build_plan, resolve_developers
 from fundbot.render.context import state_ids
 from fundbot.store import StoredScan
@@ -57,18 +57,7 @@ class Planner:
             ScanError(f"{s.full_name}: {e.manifest}", e.error) for s in scans for e in s.errors
         ]
         developers = await self.developers(gh, installation_id, config, scans, recount)
-        auth = self.ctx.github.auth
-        token = (await auth.token(installation_id)).reveal() if auth else None
-        resolver = Resolver(
-            self.ctx.settings, self.ctx.http, self.ctx.funding_cache, github_token=token
-        )
-        deps = {(d.ecosystem, d.name): d for s in scans for d in s.dependencies}
-        funding = await resolver.resolve(
-            PackageQuery(d.ecosystem, d.name, d.version)
-            for d in deps.values()
-            if d.skip_reason is None
-        )
-        self.ctx.funding_cache.flush()
+        funding = await self.resolve(installation_id, (d for s in scans for d in s.dependencies))
         return build_plan(
             usage,
             funding,
@@ -79,6 +68,23 @@ class Planner:
             excluded_recipients=excluded_recipients,
             funded_elsewhere=funded_elsewhere,
         )
+
+    async def resolve(
+        self, installation_id: int, dependencies: Iterable[Dependency]
+    ) -> dict[tuple[str, str], PackageFunding]:
+        """Funding for each distinct package, from the shared cache first; GraphQL with the
+        installation's own token."""
+        auth = self.ctx.github.auth
+        token = (await auth.token(installation_id)).reveal() if auth else None
+        resolver = Resolver(
+            self.ctx.settings, self.ctx.http, self.ctx.funding_cache, github_token=token
+        )
+        unique = {d.key: d for d in dependencies if d.skip_reason is None}
+        funding = await resolver.resolve(
+            PackageQuery(d.ecosystem, d.name, d.version) for d in unique.values()
+        )
+        self.ctx.funding_cache.flush()
+        return dict(funding)
 
     async def developers(
         self,

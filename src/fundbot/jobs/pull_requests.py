@@ -7,14 +7,12 @@ are only parsed, and the settings come from the default branches (via the stored
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from fundbot.allocation import preferred_channel, recipient_id
 from fundbot.config import FundbotConfig
-from fundbot.funding.base import PackageQuery
-from fundbot.funding.resolver import Resolver
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
 from fundbot.github.pulls import get_pull, list_pull_files, publish_comment, read_sides
@@ -143,25 +141,10 @@ class PullRequests:
         key = next((n for n in usage if n.casefold() == repository.casefold()), repository)
         merged = {**usage, key: (*usage.get(key, ()), *added)}
         developers = await self.planner.developers(gh, inst, config, scans, recount=False)
-        funding = await self._resolve(inst, (d for deps in merged.values() for d in deps))
+        funding = await self.planner.resolve(inst, (d for deps in merged.values() for d in deps))
         before = plan(usage, funding, config, developers)
         after = plan(merged, funding, config, developers)
         return describe_additions(representatives(added), funding, before, after, config)
-
-    async def _resolve(
-        self, inst: int, deps: Iterable[Dependency]
-    ) -> dict[tuple[str, str], PackageFunding]:
-        auth = self.ctx.github.auth
-        token = (await auth.token(inst)).reveal() if auth else None
-        resolver = Resolver(
-            self.ctx.settings, self.ctx.http, self.ctx.funding_cache, github_token=token
-        )
-        unique = {d.key: d for d in deps if d.skip_reason is None}
-        funding = await resolver.resolve(
-            PackageQuery(d.ecosystem, d.name, d.version) for d in unique.values()
-        )
-        self.ctx.funding_cache.flush()
-        return dict(funding)
 
     async def _publish(
         self,
