@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -23,9 +24,11 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 _YAML_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s]", re.MULTILINE)
 
 
-def load_json(path: str, text: str) -> Any:
+def load_json(
+    path: str, text: str, object_hook: Callable[[dict[str, Any]], Any] | None = None
+) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_hook=object_hook)
     except json.JSONDecodeError as exc:
         raise ManifestError(path, f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
     except RecursionError:
