@@ -32,9 +32,9 @@ from tests.app.harness import (
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.server import FakeServer
 
-from fundbot.funding.cache import FundingCache
 from fundbot.model import FundingChannel, PackageFunding
-from fundbot.scanners import scan_files
+from fundbot.scan import scan_files
+from fundbot.storage.funding_cache import FundingCache
 
 REPOSITORIES = 50
 OWNER = "bigorg"

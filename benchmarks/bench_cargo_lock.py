@@ -15,7 +15,7 @@ import time
 import tomllib
 from collections.abc import Callable
 
-from fundbot.scanners import cargo
+from fundbot.scan import cargo
 
 REGISTRY = "registry+https://github.com/rust-lang/crates.io-index"
 

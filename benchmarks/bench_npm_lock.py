@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from fundbot.scanners import npm
+from fundbot.scan import npm
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "manifests" / "npm"
 REAL_LOCKS = ("axios", "mocha-lock3")

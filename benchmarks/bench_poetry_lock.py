@@ -3,7 +3,7 @@
 Generates deterministic, realistic lockfiles (a poetry.lock with lock-version 2.1, about
 3,000 packages with inline `files = [...]` hashes, about 8 MB; a uv.lock of the same
 packages with sdist/wheel tables), then reports the median of N runs of `tomllib.loads`
-and of `fundbot.scanners.pypi.parse` on the same text, and their ratio. The requirement is
+and of `fundbot.scan.pypi.parse` on the same text, and their ratio. The requirement is
 a ratio of at most 1.5 for poetry.lock; the script exits 1 when it is exceeded.
 
 Run: `.venv/bin/python benchmarks/bench_poetry_lock.py [--packages 3000] [--runs 7]`
@@ -20,7 +20,7 @@ import time
 import tomllib
 from collections.abc import Callable
 
-from fundbot.scanners import pypi
+from fundbot.scan import pypi
 
 LIMIT = 1.5
 PLATFORMS = (

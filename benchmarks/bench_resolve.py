@@ -32,14 +32,14 @@ from tests.fakes.github_graphql import FakeGitHubGraphQL, FakeRepo
 from tests.fakes.registries import fixture_json
 from tests.fakes.server import FakeServer, Recorded, Reply
 
-from fundbot.funding.base import PackageQuery
-from fundbot.funding.cache import FundingCache
-from fundbot.funding.http import HttpClient
-from fundbot.funding.resolver import Resolver, new_session
-from fundbot.funding.sources import REGISTRY_SOURCES
-from fundbot.funding.sources.github import GitHubSource
-from fundbot.funding.sources.golang import GoSource
+from fundbot.resolve.base import PackageQuery
+from fundbot.resolve.http import HttpClient
+from fundbot.resolve.resolver import Resolver, new_session
+from fundbot.resolve.sources import REGISTRY_SOURCES
+from fundbot.resolve.sources.github import GitHubSource
+from fundbot.resolve.sources.golang import GoSource
 from fundbot.settings import Settings
+from fundbot.storage.funding_cache import FundingCache
 
 TOKEN = "bench-token"
 STAGE_ONE: list[float] = []  # seconds until the registries were done, per run

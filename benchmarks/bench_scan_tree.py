@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fundbot.scanners import scan_tree, scanner_for
+from fundbot.scan import scan_tree, scanner_for
 
 FIXTURES = Path(__file__).parent.parent / "tests" / "fixtures" / "manifests"
 MAX_FIXTURE = 300_000  # keep the tree "a repository", not a lockfile benchmark

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from fundbot.jobs.sqlite_queue import SqliteQueue
 from fundbot.settings import Secret, Settings
+from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.web import make_app
 
 

@@ -15,9 +15,8 @@ import pytest
 from rich.console import Console
 
 from fundbot.cli import build_parser, main
-from fundbot.commands import deps as deps_cmd
-from fundbot.commands.scan_output import plural, print_table, recipient_label
-from fundbot.local_git import estimate_developers
+from fundbot.cli import deps as deps_cmd
+from fundbot.cli.scan_output import plural, print_table, recipient_label
 from fundbot.model import (
     Dependency,
     FundingChannel,
@@ -26,6 +25,7 @@ from fundbot.model import (
     PlanLine,
     ScanResult,
 )
+from fundbot.scan.local_git import estimate_developers
 from tests.fakes.registries import PREFIXES
 from tests.fakes.server import FakeServer
 

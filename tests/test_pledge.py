@@ -19,7 +19,7 @@ from fundbot.model import (
     ScanError,
     Scope,
 )
-from fundbot.pledge import build_plan, dependency_weights, recipient_id, resolve_developers
+from fundbot.plan.build import build_plan, dependency_weights, recipient_id, resolve_developers
 
 FIVE = DeveloperCount(5, "configured", "`developers` in .github/fundbot.yml")
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fundbot.allocation import allocate, attribute, largest_remainder
 from fundbot.config import default_config
 from fundbot.model import Dependency, PackageFunding
-from fundbot.pledge import build_plan
+from fundbot.plan.allocation import allocate, attribute, largest_remainder
+from fundbot.plan.build import build_plan
 from tests.test_pledge import FIVE, channel, dep, fund, rules
 
 WEIGHTS = st.dictionaries(

@@ -9,9 +9,9 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from fundbot.config import default_config
-from fundbot.funding.http import FetchError, HttpClient
 from fundbot.model import DeveloperCount
-from fundbot.pledge import build_plan
+from fundbot.plan.build import build_plan
+from fundbot.resolve.http import FetchError, HttpClient
 from fundbot.settings import Settings
 
 

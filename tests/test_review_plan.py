@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fundbot.allocation import allocate
+from fundbot.plan.allocation import allocate
 
 
 def test_min_amount_note_agrees_in_number() -> None:

@@ -20,9 +20,9 @@ from gidgethub import sansio
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fundbot import __version__, events
-from fundbot.jobs.sqlite_queue import SqliteQueue
 from fundbot.metrics import Metrics
 from fundbot.settings import Settings
+from fundbot.storage.sqlite_queue import SqliteQueue
 
 log = logging.getLogger(__name__)
 

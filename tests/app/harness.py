@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from fundbot.app import Running, running
 from fundbot.github.client import Pacing
-from fundbot.server import Running, running
 from fundbot.settings import Secret, Settings
 from tests.app.webhooks import SECRET, delivery_headers, example
 from tests.fakes.github import FakeGitHub, Repo

@@ -32,7 +32,7 @@ from fundbot.model import (
     PackageFunding,
     Plan,
 )
-from fundbot.pledge import build_plan
+from fundbot.plan.build import build_plan
 from fundbot.render.text import PR_NO_LONGER
 from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test
 from tests.app.webhooks import example

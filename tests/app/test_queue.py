@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from fundbot.jobs.model import Job
-from fundbot.jobs.sqlite_queue import SqliteQueue
 from fundbot.jobs.worker import WorkerPool
+from fundbot.storage.sqlite_queue import SqliteQueue
 
 
 class Clock:

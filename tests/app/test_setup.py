@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from fundbot.app import require_app_settings
 from fundbot.cli import build_parser, main
 from fundbot.dotenv import parse_env
-from fundbot.server import require_app_settings
 from fundbot.settings import Settings
 from fundbot.setup import SetupError, SetupOptions, build_manifest, create_app_url, run_setup
 from fundbot.setup.envfile import ENV_KEYS, format_line, write_env

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fundbot.store import IssueRef, Store, StoredScan
+from fundbot.storage.store import IssueRef, Store, StoredScan
 from tests.app.harness import app_under_test
 from tests.fakes.github import FakeGitHub
 from tests.fakes.server import FakeServer

@@ -13,10 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import BaseTestServer, TestServer
 
-from fundbot.jobs.sqlite_queue import SqliteQueue
-from fundbot.settings import Secret, Settings
-from fundbot.web import make_app
-from fundbot.webhook_proxy import (
+from fundbot.devproxy.proxy import (
     Backoff,
     SseEvent,
     SseParser,
@@ -26,6 +23,9 @@ from fundbot.webhook_proxy import (
     local_webhook_url,
     run_proxy,
 )
+from fundbot.settings import Secret, Settings
+from fundbot.storage.sqlite_queue import SqliteQueue
+from fundbot.web import make_app
 from tests.app.webhooks import SECRET, example, sign
 from tests.fakes.server import FakeServer
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from fundbot.jobs.sqlite_queue import SqliteQueue
 from fundbot.settings import Secret, Settings
+from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.web import make_app
 from tests.app.webhooks import SECRET, delivery_headers, example, examples
 

@@ -18,7 +18,7 @@ from fundbot.model import (
     ScanError,
     UnfundedPackage,
 )
-from fundbot.pledge import build_plan, resolve_developers
+from fundbot.plan.build import build_plan, resolve_developers
 from fundbot.render.comment import PullRequestAddition
 from fundbot.render.issue import IssueContext
 
@@ -381,7 +381,7 @@ def built_plan(
     estimate: int = 4,
     **rules: Any,
 ) -> Plan:
-    """The four repositories above planned by `fundbot.pledge.build_plan`, not by hand."""
+    """The four repositories above planned by `fundbot.plan.build.build_plan`, not by hand."""
     usage, funding = built_inputs(extra)
     config = replace(default_config(), developers=developers, budget=budget, **rules)
     method = "distinct human commit authors in the last 90 days"

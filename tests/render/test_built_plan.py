@@ -1,4 +1,4 @@
-"""Texts rendered from plans made by `fundbot.pledge.build_plan`: amounts agree everywhere."""
+"""Texts rendered from plans made by `fundbot.plan.build.build_plan`: amounts agree everywhere."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import yaml
 from fundbot.config import default_config, validate
 from fundbot.jobs.pull_requests import describe_additions
 from fundbot.model import Dependency, FundingChannel, PackageFunding
-from fundbot.pledge import build_plan, resolve_developers
+from fundbot.plan.build import build_plan, resolve_developers
 from fundbot.render.comment import render_pull_request_comment
 from fundbot.render.data_block import parse_data_block
 from fundbot.render.exports import pledge_post

@@ -8,7 +8,7 @@ from gidgethub import routing, sansio
 
 from fundbot.events.payload import installation_id, repository_name
 from fundbot.jobs.model import Job
-from fundbot.scanners import is_ignored, scanner_for
+from fundbot.scan import is_ignored, scanner_for
 
 router = routing.Router()
 

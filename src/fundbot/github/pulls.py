@@ -17,9 +17,9 @@ from typing import Any, Literal
 from gidgethub import BadRequest
 
 from fundbot.github.client import GitHubClient
-from fundbot.github.publish import body_hash, first_line
 from fundbot.github.reading import decode_blob
-from fundbot.scanners import is_ignored, scanner_for
+from fundbot.publish.issues import body_hash, first_line
+from fundbot.scan import is_ignored, scanner_for
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from gidgethub import BadRequest, HTTPException
 
 from fundbot.github.client import GitHubClient
 from fundbot.model import ScanError
-from fundbot.scanners import is_ignored, scanner_for
+from fundbot.scan import is_ignored, scanner_for
 
 BLOB_CONCURRENCY = 8
 CONFIG_PATH = ".github/fundbot.yml"

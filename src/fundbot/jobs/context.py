@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fundbot.funding.cache import FundingCache
-from fundbot.funding.http import HttpClient
 from fundbot.github.factory import GitHubFactory
-from fundbot.jobs.sqlite_queue import SqliteQueue
+from fundbot.resolve.http import HttpClient
 from fundbot.settings import Settings
-from fundbot.store import Store
+from fundbot.storage.funding_cache import FundingCache
+from fundbot.storage.sqlite_queue import SqliteQueue
+from fundbot.storage.store import Store
 
 
 @dataclass

@@ -27,7 +27,6 @@ from fundbot.github.reading import (
     list_repositories,
 )
 from fundbot.github.reading_cache import CachedReader
-from fundbot.github.scan import info_config_text, scan_repository
 from fundbot.jobs.commands import Commands
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
@@ -35,8 +34,9 @@ from fundbot.jobs.planning import Planner
 from fundbot.jobs.planning import org_config as load_org_config
 from fundbot.jobs.publishing import Publisher
 from fundbot.jobs.pull_requests import PullRequests
+from fundbot.jobs.repository_scan import info_config_text, scan_repository
 from fundbot.jobs.worker import JobHandler
-from fundbot.store import StoredScan
+from fundbot.storage.store import StoredScan
 
 log = logging.getLogger(__name__)
 

@@ -10,19 +10,19 @@ from typing import Any
 
 from fundbot.config import FundbotConfig
 from fundbot.errors import ConfigProblem
-from fundbot.funding.base import PackageQuery
-from fundbot.funding.resolver import Resolver
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
 from fundbot.github.reading import commit_authors
 from fundbot.github.reading_cache import CachedReader
-from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.publishing import StateKeeper
+from fundbot.jobs.repository_scan import info_config_text
 from fundbot.model import Dependency, DeveloperCount, PackageFunding, Plan, ScanError
-from fundbot.pledge import build_plan, resolve_developers
+from fundbot.plan.build import build_plan, resolve_developers
 from fundbot.render.context import state_ids
-from fundbot.store import StoredScan
+from fundbot.resolve.base import PackageQuery
+from fundbot.resolve.resolver import Resolver
+from fundbot.storage.store import StoredScan
 
 ESTIMATE_MAX_AGE = 24 * 3600.0
 ESTIMATE_DAYS = 90

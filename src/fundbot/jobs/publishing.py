@@ -17,15 +17,15 @@ from gidgethub import BadRequest
 from fundbot.config import FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
-from fundbot.github.publish import body_hash, find_issue, publish_issue
 from fundbot.github.reading import RepoInfo
 from fundbot.jobs.context import AppContext
 from fundbot.model import Plan
+from fundbot.publish.issues import body_hash, find_issue, publish_issue
 from fundbot.render.commands import clean_state
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, marker, parse_data_block
 from fundbot.render.issue import issue_title, render_plan_issue, render_repository_issue
-from fundbot.store import IssueRef
+from fundbot.storage.store import IssueRef
 
 log = logging.getLogger(__name__)
 

@@ -11,23 +11,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from fundbot.allocation import preferred_channel, recipient_id
 from fundbot.config import FundbotConfig
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
 from fundbot.github.pulls import get_pull, list_pull_files, publish_comment, read_sides
 from fundbot.github.reading_cache import CachedReader
-from fundbot.github.scan import info_config_text
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner, org_config, plan_inputs
 from fundbot.jobs.publishing import bot_login
+from fundbot.jobs.repository_scan import info_config_text
 from fundbot.model import Dependency, ExclusionKind, PackageFunding, Plan
-from fundbot.pledge import build_plan, package_id
+from fundbot.plan.allocation import preferred_channel, recipient_id
+from fundbot.plan.build import build_plan, package_id
 from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
 from fundbot.render.data_block import marker
-from fundbot.scanners import scan_files
-from fundbot.store import IssueRef, StoredScan
+from fundbot.scan import scan_files
+from fundbot.storage.store import IssueRef, StoredScan
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fundbot.jobs.model import ClaimedJob, Job
-from fundbot.jobs.sqlite_queue import FailedJob
+from fundbot.storage.sqlite_queue import FailedJob
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-from fundbot.funding.platforms import display_name
+from fundbot.links.platforms import display_name
 
 CONFIG_FILE: Final = ".github/fundbot.yml"
 PLEDGE_URL: Final = "https://opensourcepledge.com/"

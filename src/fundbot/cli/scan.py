@@ -1,0 +1,313 @@
+"""`fundbot scan PATH`: the main job for a local checkout — dependencies, funding, the plan."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from fundbot.cli.deps import nothing_found
+from fundbot.cli.scan_output import print_table, unchecked_summary
+from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
+from fundbot.errors import ConfigError, ConfigProblem, SettingsError
+from fundbot.model import Dependency, DeveloperCount, PackageFunding, Plan, ScanResult
+from fundbot.plan.build import build_plan, resolve_developers
+from fundbot.render.context import IssueContext
+from fundbot.render.exports import plan_csv, plan_json, pledge_post, pledge_report, sponsors_csv
+from fundbot.render.issue import render_plan_issue
+from fundbot.resolve.resolver import ResolveStats, resolve_dependencies
+from fundbot.scan import scan_tree
+from fundbot.scan.local_git import estimate_developers, repository_name
+from fundbot.settings import Settings
+
+FORMATS = ("table", "markdown", "json", "csv", "sponsors-csv", "pledge")
+REPO_CONFIG = Path(".github") / "fundbot.yml"
+
+
+def add_parser(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "scan",
+        help="scan a checkout, find who accepts funding, and print the pledge plan",
+        description="Scan a local checkout's dependency files, find where each dependency "
+        "accepts money, and print a funding plan sized by the Open Source Pledge.",
+    )
+    parser.add_argument("path", type=Path, metavar="PATH", help="the directory to scan")
+    parser.add_argument(
+        "--developers",
+        type=_positive,
+        metavar="N",
+        help="full-time developers (default: "
+        "`developers` in the config, else an estimate from git history)",
+    )
+    parser.add_argument(
+        "--per-developer",
+        type=_positive,
+        metavar="USD",
+        help="USD per developer per year (default 2000, the Pledge's minimum)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=_positive,
+        metavar="USD",
+        help="USD per year in total (overrides developers times per developer)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a fundbot.yml; an invalid one stops the scan "
+        "(default: PATH/.github/fundbot.yml when present, which only warns)",
+    )
+    parser.add_argument(
+        "--owner",
+        metavar="ORG",
+        help="your GitHub organisation: its own packages are "
+        "excluded (default: from the `origin` remote)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table (default), markdown (the plan issue), json, csv (one row per "
+        "recipient), sponsors-csv (GitHub Sponsors bulk upload), pledge (report JSON "
+        "and blog post)",
+    )
+    parser.add_argument("--offline", action="store_true", help="answer from the cache only")
+    parser.add_argument(
+        "--github-token",
+        metavar="TOKEN",
+        help="enables GitHub funding lookups (default: $GITHUB_TOKEN)",
+    )
+    parser.add_argument(
+        "--year",
+        type=int,
+        metavar="YYYY",
+        default=datetime.date.today().year,
+        help="the year of the Pledge report (--format pledge)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _say(message: str) -> None:
+    """Messages go to stderr unwrapped: they name files and keys people search for."""
+    print(message, file=sys.stderr)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    prepared = _prepare(args)
+    if prepared is None:
+        return 2
+    settings, config, problems = prepared
+    for problem in problems:
+        _say(f"warning: {problem} (the defaults apply meanwhile)")
+    result = scan_tree(args.path, ignore_paths=config.ignore_paths)
+    if not result.dependencies and not result.errors:
+        _say(nothing_found(args.path, config.ignore_paths))
+    err = Console(stderr=True, highlight=False)
+    funding, stats = asyncio.run(_resolve(result, settings, args, err))
+    for note in stats.notes:
+        _say(f"note: {note}")
+    name = repository_name(args.path) or args.path.resolve().name
+    owner = args.owner or (name.partition("/")[0] if "/" in name else None)
+    developers = _developers(args, config)
+    plan = build_plan(
+        {name: result.dependencies}, funding, config, developers, owner=owner, errors=result.errors
+    )
+    _print(args, plan, result, funding, (config, problems), owner or name)
+    if args.format != "table":
+        # The table says these itself; other formats go to files, so tell the person here.
+        _warn_unchecked_and_unreadable(plan, result)
+    return 0
+
+
+def _prepare(
+    args: argparse.Namespace,
+) -> tuple[Settings, FundbotConfig, list[ConfigProblem]] | None:
+    """Settings and config, or None once every reason not to start has been said."""
+    if not args.path.is_dir():
+        what = "is not a directory" if args.path.exists() else "does not exist"
+        _say(f"fundbot scan: {args.path} {what}: give the directory to scan")
+        return None
+    if args.config is not None and not args.config.is_file():
+        what = "is a directory" if args.config.is_dir() else "does not exist"
+        _say(f"fundbot scan: --config {args.config} {what}: give a fundbot.yml file")
+        return None
+    try:
+        settings = Settings.from_env()
+        config, problems = _load_config(args)
+    except SettingsError as exc:
+        _say(f"fundbot scan: {exc}")
+        return None
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _say(f"fundbot scan: {problem}")
+        return None
+    try:
+        settings.check_data_dir()
+    except SettingsError as exc:
+        _say(f"fundbot scan: {exc.detail}")
+        return None
+    return settings, config, problems
+
+
+def _warn_unchecked_and_unreadable(plan: Plan, result: ScanResult) -> None:
+    unchecked = unchecked_summary(plan.unfunded)
+    if unchecked:
+        _say(f"warning: {unchecked}; their funding is unknown")
+    for error in result.errors:
+        _say(f"warning: unreadable: {error.manifest}: {error.error}")
+
+
+def _load_config(args: argparse.Namespace) -> tuple[FundbotConfig, list[ConfigProblem]]:
+    """An explicit --config must be valid; the checkout's own file only warns."""
+    overrides: dict[str, Any] = {}
+    if args.per_developer is not None:
+        overrides["per_developer"] = args.per_developer
+    if args.budget is not None:
+        overrides["budget"] = args.budget
+    layers: list[tuple[str, Any]] = []
+    if args.config is not None:
+        try:
+            text = args.config.read_text()
+        except OSError as exc:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        str(args.config),
+                        "(file)",
+                        exc.strerror or "unreadable",
+                        "a readable YAML file",
+                    )
+                ]
+            ) from None
+        layers.append((str(args.config), load_yaml_config(text, str(args.config))))
+    elif (args.path / REPO_CONFIG).is_file():
+        file = str(REPO_CONFIG)
+        try:
+            layers.append((file, load_yaml_config((args.path / REPO_CONFIG).read_text(), file)))
+        except ConfigError as exc:
+            config = default_config()
+            return _with(config, overrides), list(exc.problems)
+    config, problems = effective_config(layers)
+    if args.config is not None and problems:
+        raise ConfigError(problems)
+    return _with(config, overrides), problems
+
+
+def _with(config: FundbotConfig, overrides: dict[str, Any]) -> FundbotConfig:
+    return replace(config, **overrides) if overrides else config
+
+
+def _developers(args: argparse.Namespace, config: FundbotConfig) -> DeveloperCount:
+    if args.developers is not None:
+        return DeveloperCount(args.developers, "configured", "`--developers` on the command line")
+    if config.developers is not None:
+        return resolve_developers(config, None, "")
+    found = estimate_developers(args.path)
+    if found is None:
+        return DeveloperCount(
+            1, "estimate", "no git history to count authors from: pass --developers N"
+        )
+    return resolve_developers(config, found[0], found[1])
+
+
+async def _resolve(
+    result: ScanResult, settings: Settings, args: argparse.Namespace, err: Console
+) -> tuple[dict[tuple[str, str], PackageFunding], ResolveStats]:
+    progress: Callable[[int, int], None] | None = None
+    if err.is_terminal:
+        from rich.progress import MofNCompleteColumn, Progress
+
+        bar = Progress(
+            *Progress.get_default_columns(), MofNCompleteColumn(), console=err, transient=True
+        )
+        task = bar.add_task("Looking up funding", total=None)
+        bar.start()
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            return await resolve_dependencies(
+                result.dependencies,
+                settings,
+                github_token=args.github_token,
+                offline=args.offline,
+                progress=progress,
+            )
+        finally:
+            bar.stop()
+    return await resolve_dependencies(
+        result.dependencies, settings, github_token=args.github_token, offline=args.offline
+    )
+
+
+def dependency_json(
+    dep: Dependency, funding: dict[tuple[str, str], PackageFunding]
+) -> dict[str, Any]:
+    info = funding.get(dep.key)
+    return {
+        **asdict(dep),
+        "repository": info.repository if info else None,
+        "funding": [
+            {"platform": c.platform, "url": c.url, "found_via": c.found_via}
+            for c in (info.channels if info else ())
+        ],
+    }
+
+
+def _print(
+    args: argparse.Namespace,
+    plan: Plan,
+    result: ScanResult,
+    funding: dict[tuple[str, str], PackageFunding],
+    settings: tuple[FundbotConfig, list[ConfigProblem]],
+    organisation: str,
+) -> None:
+    config, problems = settings
+    fmt = args.format
+    if fmt == "json":
+        deps = [dependency_json(d, funding) for d in result.dependencies]
+        errors = [asdict(e) for e in result.errors]
+        json.dump(plan_json(plan, deps, errors), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif fmt == "markdown":
+        ctx = IssueContext(
+            owner=organisation,
+            repository=None,
+            plan_issue_url=None,
+            frequency=config.sponsors_frequency,
+            # The checkout's own file warned on stderr; the issue text says it too.
+            config_problems=tuple(problems),
+            interactive=False,
+        )
+        sys.stdout.write(render_plan_issue(plan, ctx) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(plan_csv(plan))
+    elif fmt == "sponsors-csv":
+        sys.stdout.write(sponsors_csv(plan, config.sponsors_frequency))
+    elif fmt == "pledge":
+        today = datetime.date.today().isoformat()
+        entry = pledge_report(plan, year=args.year, url="", report_date=today)
+        sys.stdout.write(json.dumps({"annualReports": [entry]}, indent=2) + "\n\n")
+        sys.stdout.write(pledge_post(plan, year=args.year, organisation=organisation) + "\n")
+    else:
+        print_table(plan, result, funding, Console(highlight=False))

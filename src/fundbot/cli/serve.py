@@ -1,0 +1,54 @@
+"""`fundbot serve`: run the GitHub App (web front, workers, reconcile) in one process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+from typing import Any
+
+from fundbot.app import require_app_settings, serve
+from fundbot.dotenv import load_dotenv
+from fundbot.errors import SettingsError
+from fundbot.logs import setup_logging
+from fundbot.settings import Settings
+
+
+def add_parser(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "serve",
+        help="run the GitHub App: webhooks, workers and the daily reconcile",
+        description="Run fundbot as a GitHub App. Settings come from the environment "
+        "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, ...) and from ./.env.",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        metavar="PATH",
+        help="settings file read before starting (default .env; the environment wins)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    load_dotenv(args.env_file)
+    try:
+        settings = Settings.from_env()
+        require_app_settings(settings)
+    except SettingsError as exc:
+        print(f"fundbot serve: {exc}", file=sys.stderr)
+        if not args.env_file.is_file():
+            # The usual first run: nothing registered yet.
+            print(
+                f"fundbot serve: no {args.env_file} here: `fundbot setup` registers the App "
+                "and writes it",
+                file=sys.stderr,
+            )
+        return 2
+    setup_logging(settings.log_level, settings.log_format)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))
+    return 0

@@ -1,1 +1,0 @@
-"""One module per `fundbot` sub-command, each with `add_parser(sub)` and `run(args)`."""

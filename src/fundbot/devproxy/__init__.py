@@ -1,0 +1,1 @@
+"""devproxy: the smee client that forwards webhooks to a local `fundbot serve`."""

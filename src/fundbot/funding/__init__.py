@@ -1,1 +1,0 @@
-"""Find where each dependency's people accept money: sources, resolver, cache."""

@@ -1,0 +1,1 @@
+"""links: pure reading of funding URLs, platforms, FUNDING.yml and funding.json."""

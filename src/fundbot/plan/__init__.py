@@ -1,0 +1,1 @@
+"""plan: pure and deterministic. Budget, graph weights, allocation, notes and fingerprint."""

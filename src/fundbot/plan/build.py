@@ -1,0 +1,268 @@
+"""The pledge plan: budget, weights, recipients, exclusions, allocation and attribution (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
+
+from fundbot.config import FundbotConfig
+from fundbot.links.urls import repository_from_url
+from fundbot.model import (
+    Attribution,
+    Dependency,
+    DeveloperCount,
+    Exclusion,
+    FundingChannel,
+    PackageFunding,
+    Plan,
+    PlanLine,
+    ScanError,
+    UnfundedPackage,
+)
+from fundbot.plan.allocation import (
+    Recipient,
+    allocate,
+    attribute,
+    group_recipients,
+    preferred_channel,
+    recipient_id,
+)
+from fundbot.plan.notes import plan_fingerprint, plan_notes
+
+__all__ = [
+    "build_plan",
+    "dependency_weights",
+    "package_id",
+    "recipient_id",
+    "resolve_developers",
+]
+
+CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
+EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
+
+
+def package_id(ecosystem: str, name: str) -> str:
+    """How plans write a package: `ecosystem:name`."""
+    return f"{ecosystem}:{name}"
+
+
+def dependency_weights(
+    usage: Mapping[str, Sequence[Dependency]], config: FundbotConfig
+) -> dict[str, dict[str, float]]:
+    """Package id → {repository: weight}; within one repository the heaviest entry counts."""
+    weights: dict[str, dict[str, float]] = {}
+    for repo in sorted(usage):
+        for dep in usage[repo]:
+            if dep.skip_reason is not None:
+                continue
+            scope = config.scope_weights.get(dep.scope, 0.0)
+            weight = scope * (1.0 if dep.direct else config.transitive_weight)
+            per_repo = weights.setdefault(package_id(dep.ecosystem, dep.name), {})
+            per_repo[repo] = max(per_repo.get(repo, 0.0), weight)
+    return {pkg: weights[pkg] for pkg in sorted(weights)}
+
+
+def resolve_developers(config: FundbotConfig, estimate: int | None, method: str) -> DeveloperCount:
+    """The configured count wins; else the estimate; else 1 until someone says."""
+    if config.developers is not None:
+        return DeveloperCount(config.developers, "configured", CONFIGURED_METHOD)
+    if estimate is not None and estimate >= 1:
+        return DeveloperCount(estimate, "estimate", method)
+    return DeveloperCount(
+        1, "estimate", f"{method or 'no estimate available'}; counted as 1 until set"
+    )
+
+
+def build_plan(
+    usage: Mapping[str, Sequence[Dependency]],
+    funding: Mapping[tuple[str, str], PackageFunding],
+    config: FundbotConfig,
+    developers: DeveloperCount,
+    *,
+    owner: str | None = None,
+    errors: Sequence[ScanError] = (),
+    excluded_recipients: Collection[str] = (),
+    funded_elsewhere: Collection[str] = (),
+) -> Plan:
+    """How much to give whom per year; the same inputs in any order give the same plan."""
+    budget = developers.count * config.per_developer if config.budget is None else config.budget
+    weights = dependency_weights(usage, config)
+    excluded = _skipped_only(usage, weights)
+    chosen, unfunded = _classify(weights, funding, config, owner, excluded)
+    recipients = group_recipients(chosen, weights, config.platform_order)
+    by_people = {rid.casefold() for rid in excluded_recipients}
+    for rid in sorted(recipients):
+        exclusion = _recipient_exclusion(rid, config, owner, by_people)
+        if exclusion is not None:
+            excluded[rid] = exclusion
+            del recipients[rid]
+    allocation = allocate(
+        {rid: r.weight for rid, r in recipients.items()},
+        budget,
+        min_amount=config.min_amount,
+        max_share=config.max_share,
+        max_recipients=config.max_recipients,
+        currency=config.currency,
+    )
+    for rid in allocation.beyond_limit:
+        reason = f"beyond `max_recipients` ({config.max_recipients})"
+        excluded[rid] = Exclusion(rid, reason, "max_recipients")
+    for rid in allocation.below_minimum:
+        reason = f"would get less than `min_amount` ({config.currency} {config.min_amount})"
+        excluded[rid] = Exclusion(rid, reason, "below_minimum")
+    # People type ids by hand (`/fundbot …`): `github:SindreSorhus` is `github:sindresorhus`.
+    marked = {rid.casefold() for rid in funded_elsewhere}
+    paid_elsewhere = {rid for rid in recipients if rid.casefold() in marked}
+    lines = sorted(
+        (
+            _line(recipients[rid], amount, weights, rid in paid_elsewhere)
+            for rid, amount in allocation.amounts.items()
+        ),
+        key=lambda line: (-line.amount, line.recipient),
+    )
+    return Plan(
+        budget=budget,
+        developers=developers.count,
+        developers_source=developers.source,
+        developers_method=developers.method,
+        per_developer=config.per_developer,
+        currency=config.currency,
+        lines=tuple(lines),
+        unfunded=tuple(sorted(unfunded, key=lambda u: (-u.weight, u.package))),
+        excluded=tuple(excluded[key] for key in sorted(excluded)),
+        errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
+        fingerprint=plan_fingerprint(
+            budget, developers, config, weights, chosen, excluded, paid_elsewhere
+        ),
+        dependencies_covered=sum(len(line.packages) for line in lines),
+        notes=plan_notes(config, developers, budget, bool(recipients)) + allocation.notes,
+    )
+
+
+def _classify(
+    weights: Mapping[str, Mapping[str, float]],
+    funding: Mapping[tuple[str, str], PackageFunding],
+    config: FundbotConfig,
+    owner: str | None,
+    excluded: dict[str, Exclusion],
+) -> tuple[dict[str, FundingChannel], list[UnfundedPackage]]:
+    """Each package's preferred channel, or why it is excluded (into `excluded`), or unfunded."""
+    chosen: dict[str, FundingChannel] = {}
+    unfunded: list[UnfundedPackage] = []
+    for pkg, per_repo in weights.items():
+        info = funding.get(_key(pkg))
+        total = sum(per_repo.values())
+        exclusion = _package_exclusion(pkg, total, info, config, owner)
+        channel = preferred_channel(info, config.platform_order)
+        if exclusion is None and channel is None and info is not None and info.channels:
+            platforms = ", ".join(sorted({c.platform for c in info.channels}))
+            reason = f"funding only on platforms not in `platform_order`: {platforms}"
+            exclusion = Exclusion(pkg, reason, "platform")
+        if exclusion is not None:
+            excluded[pkg] = exclusion
+        elif channel is None:
+            repository = info.repository if info is not None else None
+            why = info.unknown_reason if info is not None else "not looked up"
+            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(per_repo)), why))
+        else:
+            chosen[pkg] = channel
+    return chosen, unfunded
+
+
+def _key(pkg: str) -> tuple[str, str]:
+    ecosystem, _, name = pkg.partition(":")
+    return ecosystem, name
+
+
+def _skipped_only(
+    usage: Mapping[str, Sequence[Dependency]], weights: Mapping[str, object]
+) -> dict[str, Exclusion]:
+    """Packages only ever declared in a way no registry can look up, with the reason."""
+    reasons: dict[str, set[str]] = {}
+    for deps in usage.values():
+        for dep in deps:
+            pkg = package_id(dep.ecosystem, dep.name)
+            if dep.skip_reason is not None and pkg not in weights:
+                reasons.setdefault(pkg, set()).add(dep.skip_reason)
+    return {
+        pkg: Exclusion(pkg, ", ".join(sorted(found)), "skipped") for pkg, found in reasons.items()
+    }
+
+
+def _package_exclusion(
+    pkg: str,
+    weight: float,
+    info: PackageFunding | None,
+    config: FundbotConfig,
+    owner: str | None,
+) -> Exclusion | None:
+    if weight <= 0:
+        return Exclusion(pkg, "weight 0 under `scope_weights` and `transitive_weight`", "unused")
+    repository = _repository(pkg, info)
+    if owner and repository and _repository_owner(repository) == owner.casefold():
+        return Exclusion(pkg, f"owned by {owner}", "owned")
+    for pattern in config.exclude:
+        if fnmatchcase(pkg, pattern):
+            return Exclusion(pkg, f"matches exclude pattern `{pattern}`", "pattern")
+        if repository and fnmatchcase(repository.casefold(), pattern.casefold()):
+            return Exclusion(pkg, f"repository matches exclude pattern `{pattern}`", "pattern")
+    return None
+
+
+def _repository(pkg: str, info: PackageFunding | None) -> str | None:
+    """The package's source repository: looked up, or (Go, Actions) read off its name."""
+    if info is not None and info.repository:
+        return info.repository
+    ecosystem, name = _key(pkg)
+    if ecosystem == "go":
+        return repository_from_url(name)
+    if ecosystem == "github-actions":
+        return repository_from_url(name, default_host="github.com")
+    return None
+
+
+def _repository_owner(repository: str) -> str | None:
+    try:
+        segments = [s for s in urlsplit(repository).path.split("/") if s]
+    except ValueError:
+        return None
+    return segments[0].casefold() if segments else None
+
+
+def _recipient_exclusion(
+    rid: str, config: FundbotConfig, owner: str | None, by_people: Collection[str]
+) -> Exclusion | None:
+    if rid.casefold() in by_people:
+        return Exclusion(rid, EXCLUDED_BY_PERSON, "person")
+    if owner and rid.casefold() == f"github:{owner.casefold()}":
+        return Exclusion(rid, f"owned by {owner}", "owned")
+    for pattern in config.exclude:
+        if fnmatchcase(rid, pattern):
+            return Exclusion(rid, f"matches exclude pattern `{pattern}`", "pattern")
+    return None
+
+
+def _line(
+    recipient: Recipient, amount: int, weights: Mapping[str, Mapping[str, float]], flag: bool
+) -> PlanLine:
+    by_repo: dict[str, float] = {}
+    used: dict[str, list[str]] = {}
+    for pkg in recipient.packages:  # heaviest first, so each repository's list is too
+        for repo, weight in weights[pkg].items():
+            by_repo[repo] = by_repo.get(repo, 0.0) + weight
+            used.setdefault(repo, []).append(pkg)
+    parts = attribute(amount, by_repo)
+    attribution = sorted(parts.items(), key=lambda item: (-item[1], item[0]))
+    return PlanLine(
+        recipient=recipient.id,
+        platform=recipient.channel.platform,
+        url=recipient.channel.url,
+        handle=recipient.channel.handle,
+        amount=amount,
+        weight=recipient.weight,
+        packages=recipient.packages,
+        repositories=tuple(sorted(by_repo)),
+        attribution=tuple(Attribution(repo, part, tuple(used[repo])) for repo, part in attribution),
+        funded_elsewhere=flag,
+    )

@@ -1,0 +1,1 @@
+"""publish: idempotent writes of the bot's texts to GitHub, found by hidden marker."""

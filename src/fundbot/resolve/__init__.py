@@ -1,0 +1,1 @@
+"""resolve: find each package's source repository and funding channels (async, I/O)."""

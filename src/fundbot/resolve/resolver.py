@@ -1,0 +1,277 @@
+"""Resolve packages to funding: cache, then registries, then GitHub GraphQL, merged per package."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from fundbot.links.urls import repository_from_url
+from fundbot.model import Dependency, PackageFunding
+from fundbot.resolve.base import Finding, PackageKey, PackageQuery, Source
+from fundbot.resolve.http import HttpClient
+from fundbot.resolve.merge import NO_TOKEN_REASON as NO_TOKEN_REASON
+from fundbot.resolve.merge import Merged
+from fundbot.resolve.sources import REGISTRY_SOURCES
+from fundbot.resolve.sources.github import Repo
+from fundbot.resolve.sources.golang import known_repository
+from fundbot.settings import Settings
+from fundbot.storage.funding_cache import Clock, ConditionalHttpClient, FundingCache
+
+log = logging.getLogger(__name__)
+
+OFFLINE_REASON = "offline: not in cache"
+NO_TOKEN_NOTE = "No GitHub token: funding declared in GitHub repositories was not looked up."
+GITHUB_NAME = "github"
+# Stand-in queries for sponsor buttons of other repositories; no real ecosystem is named so.
+BUTTON_ECOSYSTEM = "github:sponsor-button"
+
+SourceFactory = Callable[[HttpClient, Settings], Source]
+GitHubFactory = Callable[[HttpClient, Settings, str], Source]
+Progress = Callable[[int, int], None]
+Results = dict[PackageKey, PackageFunding]
+
+
+@dataclass
+class ResolveStats:
+    """What a resolve cost: requests per source, cache use, what was left unknown."""
+
+    requests_by_source: Counter[str] = field(default_factory=Counter)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    revalidated: int = 0  # 304 answers that reused a stored document
+    packages: int = 0  # unique (ecosystem, name) looked up or answered from the cache
+    skipped: int = 0  # dependencies with a skip_reason, never looked up
+    failed: int = 0  # packages a source failed for (not cached)
+    github_repositories: int = 0  # distinct repositories sent to the GitHub stage
+    notes: list[str] = field(default_factory=list)
+
+
+class Resolver:
+    """Look packages up in stage order, merge what each stage learnt, cache the results."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        http: HttpClient,
+        cache: FundingCache,
+        *,
+        github_token: str | None = None,
+        offline: bool = False,
+        progress: Progress | None = None,
+        sources: Sequence[SourceFactory] = REGISTRY_SOURCES,
+        github: GitHubFactory | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.cache = cache
+        self.github_token = github_token
+        self.offline = offline
+        self.progress = progress
+        self.clock = clock
+        self.stats = ResolveStats()
+        self._clients: dict[str, ConditionalHttpClient] = {}
+        self._github_factory = github
+        self._by_ecosystem: dict[str, list[Source]] = {}
+        for factory in sources:
+            client = self._new_client()
+            source = factory(client, settings)
+            self._clients[source.NAME] = client
+            for ecosystem in source.ECOSYSTEMS:
+                self._by_ecosystem.setdefault(ecosystem, []).append(source)
+
+    def _new_client(self) -> ConditionalHttpClient:
+        """A client sharing the session and per-host limits, counting its own requests."""
+        return ConditionalHttpClient(
+            session=self.http.session,
+            settings=self.http.settings,
+            sleep=self.http.sleep,
+            _limits=self.http._limits,
+            unreachable=self.http.unreachable,
+            cache=self.cache,
+        )
+
+    async def resolve(self, queries: Iterable[PackageQuery]) -> Results:
+        """Funding for every unique (ecosystem, name) in queries."""
+        unique: dict[PackageKey, PackageQuery] = {}
+        for query in queries:
+            unique.setdefault(query.key, query)
+        self.stats.packages += len(unique)
+        results = self._from_cache(unique)
+        missing = {key: query for key, query in unique.items() if key not in results}
+        self._report(len(results), len(unique))
+        if not missing:
+            return results
+        if self.offline:
+            now = self.clock()
+            for key, query in missing.items():
+                repository = direct_repository(query)
+                results[key] = PackageFunding(*key, repository, (), now, OFFLINE_REASON)
+            return results
+        merged = {key: Merged(query, direct_repository(query)) for key, query in missing.items()}
+        await self._registries(merged, done=len(results), total=len(unique))
+        await self._github(merged)
+        fresh = self._finish(merged)
+        results.update(fresh)
+        self._report(len(unique), len(unique))
+        return results
+
+    def _from_cache(
+        self, unique: dict[PackageKey, PackageQuery]
+    ) -> dict[PackageKey, PackageFunding]:
+        cached = self.cache.get_many(unique)
+        if self.github_token:
+            # Learnt without a token: now that there is one, GitHub has more to say.
+            cached = {k: v for k, v in cached.items() if v.unknown_reason != NO_TOKEN_REASON}
+        self.stats.cache_hits += len(cached)
+        self.stats.cache_misses += len(unique) - len(cached)
+        return cached
+
+    async def _registries(self, merged: dict[PackageKey, Merged], done: int, total: int) -> None:
+        """Stage 1: every registry source at once, each with its packages."""
+        batches: dict[int, tuple[Source, list[PackageQuery]]] = {}
+        for item in merged.values():
+            for source in self._by_ecosystem.get(item.query.ecosystem, []):
+                batches.setdefault(id(source), (source, []))[1].append(item.query)
+        # Packages no registry answers for (actions, Swift) are through stage 1 at once.
+        progress = [
+            done + sum(1 for m in merged.values() if not self._by_ecosystem.get(m.query.ecosystem))
+        ]
+        self._report(progress[0], total)
+
+        async def run(source: Source, queries: list[PackageQuery]) -> None:
+            for key, finding in (await _guarded(source, queries)).items():
+                if key in merged:
+                    merged[key].add(source.NAME, finding)
+            progress[0] += len(queries)
+            self._report(min(progress[0], total), total)
+
+        await asyncio.gather(*(run(source, queries) for source, queries in batches.values()))
+
+    async def _github(self, merged: dict[PackageKey, Merged]) -> None:
+        """Stage 2: GitHub GraphQL for every package whose repository is on GitHub, and for
+        the repositories behind registry sponsor buttons, in the same batched queries."""
+        items = [m for m in merged.values() if m.github_repo or m.buttons()]
+        if not items:
+            return
+        targets = {t for m in items for t in m.buttons() if t != m.github_repo}
+        self.stats.github_repositories += len({r for m in items if (r := m.github_repo)} | targets)
+        if not self.github_token:
+            for item in items:
+                item.github_skipped = True
+            if NO_TOKEN_NOTE not in self.stats.notes:
+                log.warning("no GitHub token; GitHub funding links not looked up")
+                self.stats.notes.append(NO_TOKEN_NOTE)
+            return
+        client = self._clients.setdefault(GITHUB_NAME, self._new_client())
+        source = self._make_github(client, self.github_token)
+        queries = [
+            PackageQuery(m.query.ecosystem, m.query.name, m.query.version, m.repository)
+            for m in items
+            if m.github_repo
+        ]
+        queries += [_button_query(target) for target in sorted(targets)]
+        found = await _guarded(source, queries)
+        others = {target: found.get(_button_query(target).key) for target in targets}
+        for item in items:
+            own = found.get(item.query.key) if item.github_repo else None
+            item.settle_buttons(own, others)
+            if own is not None:
+                item.add(source.NAME, own)
+
+    def _make_github(self, client: HttpClient, token: str) -> Source:
+        if self._github_factory is not None:
+            return self._github_factory(client, self.settings, token)
+        from fundbot.resolve.sources.github import GitHubSource  # stage 2, its own module
+
+        return GitHubSource(client, self.settings, token)
+
+    def _finish(self, merged: dict[PackageKey, Merged]) -> Results:
+        now = self.clock()
+        results = {key: item.result(now) for key, item in merged.items()}
+        # Failures are retried next time; everything else is kept, negative results too.
+        failed = {key for key, item in merged.items() if item.errors}
+        self.stats.failed += len(failed)
+        self.cache.put_many(v for k, v in results.items() if k not in failed)
+        for name, client in self._clients.items():
+            self.stats.requests_by_source[name] += client.requests.total()
+            self.http.requests.update(client.requests)
+            self.stats.revalidated += client.revalidated
+            client.requests.clear()
+            client.revalidated = 0
+        return results
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+async def _guarded(source: Source, queries: Sequence[PackageQuery]) -> dict[PackageKey, Finding]:
+    """A source's answers; a source that breaks marks its packages failed, not the scan."""
+    try:
+        return await source.lookup(queries)
+    except Exception as exc:  # one source down never fails a scan
+        log.exception("funding source failed", extra={"source": source.NAME})
+        failure = Finding(error=f"{source.NAME}: failed ({type(exc).__name__})")
+        return {query.key: failure for query in queries}
+
+
+def _button_query(repo: Repo) -> PackageQuery:
+    """Asks stage 2 about the repository behind a sponsor button, as if it were a package."""
+    owner, name = repo
+    return PackageQuery(
+        BUTTON_ECOSYSTEM, f"{owner}/{name}", None, f"https://github.com/{owner}/{name}"
+    )
+
+
+def direct_repository(query: PackageQuery) -> str | None:
+    """The repository a package's name already says (actions, Swift URLs, Go paths)."""
+    if query.repository:
+        return query.repository
+    if query.ecosystem == "github-actions":
+        return repository_from_url(query.name, default_host="github.com")
+    if query.ecosystem == "swift":
+        return repository_from_url(query.name)
+    if query.ecosystem == "go":
+        return known_repository(query.name)
+    return None
+
+
+def new_session(settings: Settings) -> aiohttp.ClientSession:
+    """The one session of a resolve; HttpClient bounds each host, so the pool need not
+    (aiohttp's default of 100 connections in all would throttle ten registries at once)."""
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=settings.http_concurrency)
+    return aiohttp.ClientSession(connector=connector)
+
+
+async def resolve_dependencies(
+    dependencies: Iterable[Dependency],
+    settings: Settings,
+    *,
+    github_token: str | None = None,
+    offline: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Results, ResolveStats]:
+    """Resolve a scan's dependencies with one session, one client and the persistent cache."""
+    deps = list(dependencies)
+    queries = [PackageQuery(d.ecosystem, d.name, d.version) for d in deps if d.skip_reason is None]
+    skipped = {d.key for d in deps if d.skip_reason is not None} - {q.key for q in queries}
+    token = github_token or settings.github_token.reveal() or None
+    cache = FundingCache(settings)
+    try:
+        async with new_session(settings) as session:
+            http = HttpClient(session, settings)
+            resolver = Resolver(
+                settings, http, cache, github_token=token, offline=offline, progress=progress
+            )
+            results = await resolver.resolve(queries)
+    finally:
+        cache.close()
+    resolver.stats.skipped = len(skipped)
+    return results, resolver.stats

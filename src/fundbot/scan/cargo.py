@@ -1,0 +1,137 @@
+"""Rust dependency files: `Cargo.toml` manifests and `Cargo.lock` lockfiles (v1 to v4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+from fundbot.errors import ManifestError
+from fundbot.model import Dependency, Scope, SkipReason
+from fundbot.scan._formats import load_toml, type_name
+
+ECOSYSTEM: Final = "cargo"
+FILE_PATTERNS: tuple[str, ...] = ("Cargo.toml", "Cargo.lock")
+LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Cargo.lock": "Cargo.toml"}
+# Cargo.lock records what every workspace member depends on: its direct flags stand.
+LOCKFILES_KNOW_DIRECT: Final = frozenset({"Cargo.lock"})
+
+# Dependency tables of a manifest and the scope each gives.
+_SECTIONS: Final[tuple[tuple[str, Scope], ...]] = (
+    ("dependencies", "runtime"),
+    ("dev-dependencies", "dev"),
+    ("dev_dependencies", "dev"),  # Cargo still accepts the old underscore spelling.
+    ("build-dependencies", "build"),
+    ("build_dependencies", "build"),
+)
+
+
+def parse(path: str, text: str) -> list[Dependency] | None:
+    if path.rsplit("/", 1)[-1] == "Cargo.lock":
+        return parse_lock(path, text)
+    return parse_manifest(path, text)
+
+
+def parse_manifest(path: str, text: str) -> list[Dependency]:
+    """Every declared crate; path and git crates are kept with a skip reason."""
+    data = load_toml(path, text)
+    found: dict[Dependency, None] = {}
+    for table, scope in _dependency_tables(data):
+        for name, spec in table.items():
+            found.setdefault(_declared(path, name, spec, scope), None)
+    return list(found)
+
+
+def _dependency_tables(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Scope]]:
+    """The manifest's dependency tables: top level, per target, and the workspace's."""
+    yield from _sections(data)
+    targets = data.get("target")
+    if isinstance(targets, dict):
+        for target in targets.values():
+            if isinstance(target, dict):
+                yield from _sections(target)
+    workspace = data.get("workspace")
+    if isinstance(workspace, dict):
+        table = workspace.get("dependencies")
+        if isinstance(table, dict):
+            yield table, "runtime"
+
+
+def _sections(holder: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Scope]]:
+    for key, scope in _SECTIONS:
+        table = holder.get(key)
+        if isinstance(table, dict):
+            yield table, scope
+
+
+def _declared(path: str, key: str, spec: Any, scope: Scope) -> Dependency:
+    """One entry of a dependency table: `name = "1"` or `name = { ... }`."""
+    if isinstance(spec, str):
+        return Dependency(ECOSYSTEM, key.lower(), spec, scope, True, path)
+    if not isinstance(spec, dict):
+        return Dependency(ECOSYSTEM, key.lower(), None, scope, True, path, "invalid")
+    # `package` is the crates.io name when the crate is renamed locally.
+    real = spec.get("package")
+    name = (real if isinstance(real, str) and real.strip() else key).strip().lower()
+    version = spec.get("version")
+    version = version if isinstance(version, str) else None
+    if spec.get("optional") is True:
+        scope = "optional"
+    skip: SkipReason | None = None
+    if "path" in spec:
+        skip = "path"
+    elif "git" in spec:
+        skip = "git"
+    # `{ workspace = true }` names a crate declared in [workspace.dependencies]: still external.
+    return Dependency(ECOSYSTEM, name, version, scope, True, path, skip)
+
+
+def parse_lock(path: str, text: str) -> list[Dependency]:
+    """Registry crates with their locked versions; workspace members are not dependencies."""
+    data = load_toml(path, text)
+    packages = data.get("package", [])
+    if not isinstance(packages, list):
+        raise ManifestError(path, f"expected `package` to be a list, found {type_name(packages)}")
+    entries = [p for p in packages if isinstance(p, dict)]
+    root = data.get("root")  # Lockfiles from before Cargo 1.0 name the root crate here.
+    direct = _member_dependencies([*entries, root] if isinstance(root, dict) else entries)
+    found: dict[Dependency, None] = {}
+    for entry in entries:
+        source = entry.get("source")
+        name = entry.get("name")
+        if not isinstance(source, str) or not isinstance(name, str) or not name.strip():
+            continue  # No source: a workspace member or path crate, which is the project itself.
+        version = entry.get("version")
+        version = version if isinstance(version, str) else None
+        skip = _lock_skip(source)
+        name = name.strip().lower()
+        found.setdefault(
+            Dependency(ECOSYSTEM, name, version, "runtime", name in direct, path, skip), None
+        )
+    return list(found)
+
+
+def _lock_skip(source: str) -> SkipReason | None:
+    # `sparse+https://…` is a registry reached over HTTP, like `registry+` over git.
+    if source.startswith(("registry+", "sparse+")):
+        return None
+    if source.startswith("git+"):
+        return "git"
+    if source.startswith("path+"):
+        return "path"
+    return "url"
+
+
+def _member_dependencies(entries: list[dict[str, Any]]) -> set[str]:
+    """Names the workspace's own crates depend on: the lockfile's view of `direct`."""
+    names: set[str] = set()
+    for entry in entries:
+        if "source" in entry:
+            continue
+        deps = entry.get("dependencies")
+        if not isinstance(deps, list):
+            continue
+        for dep in deps:
+            # `"name"`, `"name version"` or `"name version (source)"`.
+            if isinstance(dep, str) and dep.strip():
+                names.add(dep.split(maxsplit=1)[0].lower())
+    return names

@@ -1,0 +1,147 @@
+"""`pnpm-lock.yaml` v5, v6 and v9: importers give direct dependencies, packages the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fundbot.errors import ManifestError
+from fundbot.model import Dependency, SkipReason
+from fundbot.scan._formats import expect_mapping, load_yaml
+from fundbot.scan.npm._common import (
+    Found,
+    add,
+    build,
+    resolved_skip_reason,
+    spec_skip_reason,
+    split_descriptor,
+)
+from fundbot.scan.npm.pnpm_graph import v9_scopes
+
+_IMPORTER_SECTIONS = (
+    ("dependencies", "runtime"),
+    ("optionalDependencies", "optional"),
+    ("devDependencies", "dev"),
+)
+
+
+def parse(path: str, text: str) -> list[Dependency]:
+    """Direct dependencies first (one per importer), then every locked package."""
+    data = expect_mapping(path, load_yaml(path, text))
+    major = _major(path, data.get("lockfileVersion"))
+    importers = data.get("importers")
+    if importers is None:  # v5 without workspaces: the root importer is the document
+        importers = {".": data}
+    found: Found = {}
+    for importer in expect_mapping(path, importers, "`importers`").values():
+        if isinstance(importer, dict):
+            _importer(found, importer, major)
+    packages = expect_mapping(path, data.get("packages") or {}, "`packages`")
+    scopes = v9_scopes(importers, data.get("snapshots")) if major >= 9 else {}
+    for key, entry in packages.items():
+        _package(found, str(key), entry if isinstance(entry, dict) else {}, major, scopes)
+    return build(path, found)
+
+
+def _major(path: str, value: Any) -> int:
+    try:
+        return int(float(str(value).strip("'\"")))
+    except ValueError:
+        if value is None:
+            raise ManifestError(path, "no `lockfileVersion`: not a pnpm lockfile") from None
+        raise ManifestError(path, f"unknown lockfileVersion {str(value)[:20]!r}") from None
+
+
+def _importer(found: Found, importer: dict[str, Any], major: int) -> None:
+    """One workspace package: `name: {specifier, version}` (v6+) or `name: version` (v5)."""
+    specifiers = importer.get("specifiers")
+    specifiers = specifiers if isinstance(specifiers, dict) else {}
+    for section, scope in _IMPORTER_SECTIONS:
+        names = importer.get(section)
+        if not isinstance(names, dict):
+            continue
+        for name, value in names.items():
+            if isinstance(value, dict):
+                version, spec = value.get("version"), value.get("specifier")
+            else:
+                version, spec = value, specifiers.get(name)
+            if version is None:
+                continue
+            real, resolved, skip = _importer_version(str(name), str(version), spec, major)
+            add(found, real, resolved, scope, True, skip)
+
+
+def _importer_version(
+    name: str, version: str, spec: Any, major: int
+) -> tuple[str, str | None, SkipReason | None]:
+    """Resolve an importer's version field: a version, a link, or a package key (alias)."""
+    written = spec if isinstance(spec, str) else version
+    if version.startswith("link:"):
+        return name, written, "workspace" if written.startswith("workspace:") else "path"
+    if version.startswith("file:"):
+        return name, written, "path"
+    if "://" in version or version.startswith(("github.com/", "git")):
+        return name, written, resolved_skip_reason(version)
+    bare = strip_peers(version, major)
+    if version.startswith("/") or (major >= 9 and bare.find("@", 1) > 0):
+        key = split_key(version, major)
+        if key is not None:
+            return key[0], key[1], None
+    return name, bare, None
+
+
+def strip_peers(version: str, major: int) -> str:
+    """`1.0.0(react@18.0.0)` (v6+) and `1.0.0_react@18.0.0` (v5) -> `1.0.0`."""
+    cut = version.find("(") if major >= 6 else version.find("_")
+    return version[:cut] if cut > 0 else version
+
+
+def split_key(key: str, major: int) -> tuple[str, str] | None:
+    """`/@scope/a@1.0.0(peer@1)` (v6), `@scope/a@1.0.0` (v9), `/@scope/a/1.0.0_peer@1` (v5)."""
+    plain = key[1:] if key.startswith("/") else key
+    if major >= 6:
+        name, version = split_descriptor(strip_peers(plain, major))
+    else:
+        name, _, version = strip_peers(plain, major).rpartition("/")
+    if not name or not version:
+        return None
+    return name, version
+
+
+def _package(
+    found: Found, key: str, entry: dict[str, Any], major: int, scopes: dict[str, str]
+) -> None:
+    split = split_key(key, major)
+    name = entry.get("name")
+    version = entry.get("version")
+    if not isinstance(name, str):
+        if split is None:
+            return
+        name = split[0]
+    if not isinstance(version, str):
+        version = split[1] if split is not None else None
+    skip = _resolution_skip(key, entry.get("resolution"))
+    if skip is None and version is not None and ":" in version:
+        skip = spec_skip_reason(version)
+    if entry.get("dev") is True:
+        scope = "dev"
+    elif entry.get("optional") is True:
+        scope = "optional"
+    else:
+        scope = scopes.get(key, "runtime")
+    add(found, name, version, scope, False, skip)
+
+
+def _resolution_skip(key: str, resolution: Any) -> SkipReason | None:
+    """Registry packages resolve to `{integrity}`; git, tarballs and folders say so."""
+    if key.startswith(("file:", "link:")) or "@file:" in key or "@link:" in key:
+        return "path"
+    if not isinstance(resolution, dict):
+        return None
+    if resolution.get("type") == "git" or "commit" in resolution:
+        return "git"
+    if resolution.get("type") == "directory" or "directory" in resolution:
+        return "path"
+    tarball = resolution.get("tarball")
+    if isinstance(tarball, str):
+        return resolved_skip_reason(tarball)
+    return None

@@ -1,0 +1,1 @@
+"""storage: the store, the funding cache and the queue backends."""

@@ -1,0 +1,252 @@
+"""What the App remembers between jobs (SQLite): installations, scans, its own issues.
+
+Everything here can be lost: scans are redone, issues are found again by their hidden
+marker, and the commands' state lives in the issues themselves. It exists so that a
+rescan with nothing changed costs one GitHub request per repository, not dozens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fundbot.model import Dependency, ScanError
+from fundbot.storage.sqlite_thread import SqliteThread
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS installations (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL DEFAULT '',
+    last_scan_at REAL,
+    developers INTEGER,
+    developers_method TEXT,
+    developers_at REAL
+);
+CREATE TABLE IF NOT EXISTS repositories (
+    installation_id INTEGER NOT NULL,
+    full_name TEXT NOT NULL,
+    info TEXT NOT NULL,
+    tree_sha TEXT,
+    config_sha TEXT,
+    scan TEXT,
+    skipped TEXT,
+    scanned_at REAL,
+    PRIMARY KEY (installation_id, full_name)
+);
+CREATE TABLE IF NOT EXISTS issues (
+    repository TEXT NOT NULL,
+    marker TEXT NOT NULL,
+    installation_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    body_hash TEXT NOT NULL,
+    PRIMARY KEY (repository, marker)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredScan:
+    """A repository's last scan, valid while its tree sha and config sha are unchanged."""
+
+    full_name: str
+    info: dict[str, Any]
+    tree_sha: str | None
+    config_sha: str | None
+    dependencies: tuple[Dependency, ...]
+    errors: tuple[ScanError, ...]
+    skipped: str | None  # archived, fork, issues disabled...
+    scanned_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    number: int
+    body_hash: str
+
+
+class Store(SqliteThread):
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "fundbot-store")
+
+    async def open(self) -> None:
+        await self._run(self._connect, SCHEMA)
+
+    async def close(self) -> None:
+        await self._close_connection()
+
+    async def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return await self._run(lambda: self._conn().execute(sql, params).fetchall())
+
+    # -- installations -------------------------------------------------------------------
+    async def touch_installation(self, installation_id: int, account: str) -> None:
+        await self._exec(
+            "INSERT INTO installations(id, account) VALUES (?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET account=excluded.account",
+            (installation_id, account),
+        )
+
+    async def mark_scanned(self, installation_id: int) -> None:
+        await self._exec(
+            "UPDATE installations SET last_scan_at=? WHERE id=?", (time.time(), installation_id)
+        )
+
+    async def last_scan(self, installation_id: int) -> float | None:
+        """When the installation's last full scan finished; None if it never did."""
+        rows = await self._exec(
+            "SELECT last_scan_at FROM installations WHERE id=?", (installation_id,)
+        )
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    async def installations(self) -> list[tuple[int, str, float | None]]:
+        rows = await self._exec("SELECT id, account, last_scan_at FROM installations ORDER BY id")
+        return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
+    async def stale_installations(self, older_than: float) -> list[int]:
+        rows = await self._exec(
+            "SELECT id FROM installations WHERE last_scan_at IS NULL OR last_scan_at < ?",
+            (older_than,),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def set_developers(self, installation_id: int, count: int, method: str) -> None:
+        await self._exec(
+            "UPDATE installations SET developers=?, developers_method=?, developers_at=?"
+            " WHERE id=?",
+            (count, method, time.time(), installation_id),
+        )
+
+    async def developers(self, installation_id: int) -> tuple[int, str, float] | None:
+        rows = await self._exec(
+            "SELECT developers, developers_method, developers_at FROM installations WHERE id=?",
+            (installation_id,),
+        )
+        if not rows or rows[0][0] is None:
+            return None
+        return int(rows[0][0]), str(rows[0][1]), float(rows[0][2])
+
+    async def forget_installation(self, installation_id: int) -> None:
+        def forget() -> None:
+            db = self._conn()
+            db.execute("BEGIN")
+            db.execute("DELETE FROM installations WHERE id=?", (installation_id,))
+            db.execute("DELETE FROM repositories WHERE installation_id=?", (installation_id,))
+            db.execute("DELETE FROM issues WHERE installation_id=?", (installation_id,))
+            # Per-installation values kept under `meta`, e.g. `commands_state:{id}`.
+            db.execute("DELETE FROM meta WHERE key LIKE ?", (f"%:{installation_id}",))
+            db.execute("COMMIT")
+
+        await self._run(forget)
+
+    # -- repositories --------------------------------------------------------------------
+    async def save_scan(self, installation_id: int, scan: StoredScan) -> None:
+        payload = json.dumps(
+            {
+                "dependencies": [list(asdict(d).values()) for d in scan.dependencies],
+                "errors": [[e.manifest, e.error] for e in scan.errors],
+            },
+            separators=(",", ":"),
+        )
+        await self._exec(
+            "INSERT OR REPLACE INTO repositories(installation_id, full_name, info, tree_sha,"
+            " config_sha, scan, skipped, scanned_at) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                installation_id,
+                scan.full_name,
+                json.dumps(scan.info),
+                scan.tree_sha,
+                scan.config_sha,
+                payload,
+                scan.skipped,
+                scan.scanned_at,
+            ),
+        )
+
+    async def scans(self, installation_id: int) -> list[StoredScan]:
+        rows = await self._exec(
+            "SELECT full_name, info, tree_sha, config_sha, scan, skipped, scanned_at"
+            " FROM repositories WHERE installation_id=? ORDER BY full_name",
+            (installation_id,),
+        )
+        return [_stored_scan(row) for row in rows]
+
+    async def scan(self, installation_id: int, full_name: str) -> StoredScan | None:
+        rows = await self._exec(
+            "SELECT full_name, info, tree_sha, config_sha, scan, skipped, scanned_at"
+            " FROM repositories WHERE installation_id=? AND full_name=?",
+            (installation_id, full_name),
+        )
+        return _stored_scan(rows[0]) if rows else None
+
+    async def forget_repositories(self, installation_id: int, names: Sequence[str]) -> None:
+        def forget() -> None:
+            db = self._conn()
+            db.execute("BEGIN")
+            for name in names:
+                db.execute(
+                    "DELETE FROM repositories WHERE installation_id=? AND full_name=?",
+                    (installation_id, name),
+                )
+                # The issue numbers too: if the repository comes back, we look again.
+                db.execute(
+                    "DELETE FROM issues WHERE installation_id=? AND repository=?",
+                    (installation_id, name),
+                )
+            db.execute("COMMIT")
+
+        if names:
+            await self._run(forget)
+
+    # -- issues ----------------------------------------------------------------------------
+    async def issue(self, repository: str, marker: str) -> IssueRef | None:
+        rows = await self._exec(
+            "SELECT number, body_hash FROM issues WHERE repository=? AND marker=?",
+            (repository, marker),
+        )
+        return IssueRef(int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    async def save_issue(
+        self, installation_id: int, repository: str, marker: str, ref: IssueRef
+    ) -> None:
+        await self._exec(
+            "INSERT OR REPLACE INTO issues(repository, marker, installation_id, number, body_hash)"
+            " VALUES (?,?,?,?,?)",
+            (repository, marker, installation_id, ref.number, ref.body_hash),
+        )
+
+    # -- meta ------------------------------------------------------------------------------
+    async def get_meta(self, key: str) -> str | None:
+        rows = await self._exec("SELECT value FROM meta WHERE key=?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._exec("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", (key, value))
+
+    async def ping(self) -> bool:
+        try:
+            await asyncio.wait_for(self._exec("SELECT 1"), 2.0)
+        except Exception:
+            return False
+        return True
+
+
+def _stored_scan(row: tuple[Any, ...]) -> StoredScan:
+    full_name, info, tree_sha, config_sha, scan, skipped, scanned_at = row
+    data = json.loads(scan) if scan else {"dependencies": [], "errors": []}
+    return StoredScan(
+        full_name=full_name,
+        info=json.loads(info),
+        tree_sha=tree_sha,
+        config_sha=config_sha,
+        dependencies=tuple(Dependency(*fields) for fields in data["dependencies"]),
+        errors=tuple(ScanError(*e) for e in data["errors"]),
+        skipped=skipped,
+        scanned_at=scanned_at,
+    )

@@ -1,0 +1,168 @@
+"""The funding cache: round trips, TTLs per kind, SQLite persistence, damaged rows, validators."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from fundbot.model import FundingChannel, FundingPlanOffer, PackageFunding
+from fundbot.settings import Settings
+from fundbot.storage.funding_cache import (
+    MAX_STORED_BODY,
+    ConditionalHttpClient,
+    FundingCache,
+    funding_from_json,
+    funding_to_json,
+)
+from tests.fakes.server import FakeServer
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+FOUND = PackageFunding(
+    "npm",
+    "@babel/core",
+    "https://github.com/babel/babel",
+    (
+        FundingChannel(
+            "open_collective", "https://opencollective.com/babel", "babel", "npm:funding"
+        ),
+    ),
+    1.5,
+    None,
+    (FundingPlanOffer("Gold", 500.0, "USD", "monthly", ("oc",)),),
+)
+NOT_FOUND = PackageFunding("npm", "nope", None, (), 1.5, "not found on npm")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, clock: Clock) -> Iterator[FundingCache]:
+    cache = FundingCache(Settings().with_overrides(data_dir=tmp_path), clock=clock)
+    yield cache
+    cache.close()
+
+
+@pytest.mark.parametrize("funding", [FOUND, NOT_FOUND])
+def test_json_round_trip(funding: PackageFunding) -> None:
+    """Every field, channels and offers included, survives storage unchanged."""
+    assert funding_from_json(funding_to_json(funding)) == funding
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[]", '{"v": 999}', '{"v": 1, "ecosystem": "npm"}', '{"v": 1, "channels": 3}'],
+)
+def test_damaged_entries_read_as_missing(text: str) -> None:
+    """A damaged or foreign-schema entry is a cache miss, never an error."""
+    assert funding_from_json(text) is None
+
+
+def test_persists_across_instances(tmp_path: Path, clock: Clock) -> None:
+    """A new cache object on the same data dir (a new process) finds the stored entries."""
+    settings = Settings().with_overrides(data_dir=tmp_path)
+    first = FundingCache(settings, clock=clock)
+    first.put_many([FOUND, NOT_FOUND])
+    first.close()
+    second = FundingCache(settings, clock=clock)
+    try:
+        assert second.get_many([FOUND.key, NOT_FOUND.key, ("npm", "other")]) == {
+            FOUND.key: FOUND,
+            NOT_FOUND.key: NOT_FOUND,
+        }
+    finally:
+        second.close()
+
+
+@pytest.mark.parametrize(
+    ("elapsed", "expected"),
+    [
+        (6 * 3600 - 1, {"@babel/core", "nope"}),
+        (6 * 3600 + 1, {"@babel/core"}),
+        (24 * 3600 + 1, set()),
+    ],
+)
+def test_ttl_by_kind(cache: FundingCache, clock: Clock, elapsed: float, expected: set[str]) -> None:
+    """Found entries live 24 h, not-found ones 6 h, in memory and on disk alike."""
+    cache.put_many([FOUND, NOT_FOUND])
+    clock.now += elapsed
+    assert {k[1] for k in cache.get_many([FOUND.key, NOT_FOUND.key])} == expected
+    cache._memory.clear()
+    assert {k[1] for k in cache.get_many([FOUND.key, NOT_FOUND.key])} == expected
+
+
+def test_damaged_row_on_disk_is_ignored(cache: FundingCache, tmp_path: Path) -> None:
+    """A row someone damaged on disk is skipped and the rest still answer."""
+    cache.put_many([FOUND, NOT_FOUND])
+    cache.close()
+    with sqlite3.connect(cache.path) as conn:
+        conn.execute("UPDATE funding SET data = 'garbage' WHERE name = 'nope'")
+    conn.close()
+    cache._memory.clear()
+    assert cache.get_many([FOUND.key, NOT_FOUND.key]) == {FOUND.key: FOUND}
+
+
+def test_validators_stored_only_with_a_validator(cache: FundingCache) -> None:
+    """A body is kept only when the server gave an ETag or Last-Modified, and not if huge."""
+    cache.store_validators("https://r/a", {"etag": '"1"'}, b"body a")
+    cache.store_validators("https://r/b", {"Content-Type": "application/json"}, b"body b")
+    # Random bytes do not compress: over the limit even after zlib.
+    cache.store_validators("https://r/c", {"Last-Modified": "x"}, os.urandom(MAX_STORED_BODY))
+    cache.flush()
+    stored = cache.validators("https://r/a")
+    assert stored is not None
+    assert (stored.body, stored.headers()) == (b"body a", {"If-None-Match": '"1"'})
+    assert cache.validators("https://r/b") is None
+    assert cache.validators("https://r/c") is None
+
+
+async def test_conditional_client(fake: FakeServer, cache: FundingCache) -> None:
+    """The client stores validators from a 200 and turns a later 304 into the stored 200."""
+    fake.add("GET", "/doc", body=b"v1", headers={"ETag": '"e1"'})
+    fake.add("GET", "/doc", status=304)
+    settings = cache.settings.with_overrides(retry_sleep=False)
+    async with aiohttp.ClientSession() as session:
+        client = ConditionalHttpClient(session, settings, cache=cache)
+        first = await client.get(fake.url + "/doc")
+        second = await client.get(fake.url + "/doc")
+    assert (first.status, first.body) == (200, b"v1")
+    assert (second.status, second.body) == (200, b"v1")
+    assert fake.requests[1].headers["If-None-Match"] == '"e1"'
+    assert client.revalidated == 1
+
+
+def test_damaged_cache_file_is_set_aside(tmp_path: Path, clock: Clock) -> None:
+    """A cache file that is not a database is moved aside; the cache works from empty."""
+    settings = Settings().with_overrides(data_dir=tmp_path)
+    (tmp_path / "funding-cache.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    cache = FundingCache(settings, clock=clock)
+    try:
+        assert cache.get_many([FOUND.key]) == {}
+        cache.put_many([FOUND])
+        assert cache.get_many([FOUND.key]) == {FOUND.key: FOUND}
+    finally:
+        cache.close()
+    assert (tmp_path / "funding-cache.damaged").exists()
+
+
+def test_validators_forgotten_when_the_server_stops_sending_them(cache: FundingCache) -> None:
+    """A fresh 200 without ETag/Last-Modified drops the stored body it replaces."""
+    cache.store_validators("https://r/a", {"ETag": '"1"'}, b"old")
+    cache.flush()
+    cache.store_validators("https://r/a", {}, b"new")
+    assert cache.validators("https://r/a") is None
