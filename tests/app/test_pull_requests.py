@@ -14,7 +14,6 @@ from gidgethub import sansio
 from fundbot.config import default_config
 from fundbot.events import decide
 from fundbot.github.pulls import PullFile
-from fundbot.jobs.planning import plan_inputs
 from fundbot.jobs.publishing import StateKeeper
 from fundbot.jobs.pull_requests import (
     added_dependencies,
@@ -32,6 +31,7 @@ from fundbot.model import (
     PackageFunding,
     Plan,
 )
+from fundbot.pipeline import plan_inputs
 from fundbot.plan.build import build_plan
 from fundbot.render.text import PR_NO_LONGER
 from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test

@@ -7,7 +7,7 @@ import asyncio
 import datetime
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from fundbot.cli.scan_output import print_table, unchecked_summary
 from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
 from fundbot.errors import ConfigError, ConfigProblem, SettingsError
 from fundbot.model import Dependency, DeveloperCount, PackageFunding, Plan, ScanResult
-from fundbot.plan.build import build_plan, resolve_developers
+from fundbot.pipeline import Estimate, Funding, Planned, Repositories, plan_repositories
 from fundbot.render.context import IssueContext
 from fundbot.render.exports import plan_csv, plan_json, pledge_post, pledge_report, sponsors_csv
 from fundbot.render.issue import render_plan_issue
@@ -122,15 +122,14 @@ def run(args: argparse.Namespace) -> int:
     if not result.dependencies and not result.errors:
         _say(nothing_found(args.path, config.ignore_paths))
     err = Console(stderr=True, highlight=False)
-    funding, stats = asyncio.run(_resolve(result, settings, args, err))
-    for note in stats.notes:
-        _say(f"note: {note}")
     name = repository_name(args.path) or args.path.resolve().name
     owner = args.owner or (name.partition("/")[0] if "/" in name else None)
-    developers = _developers(args, config)
-    plan = build_plan(
-        {name: result.dependencies}, funding, config, developers, owner=owner, errors=result.errors
+    planned, stats = asyncio.run(
+        _plan(Repositories.checkout(name, result), config, owner, settings, args, err)
     )
+    for note in stats.notes:
+        _say(f"note: {note}")
+    plan, funding = planned.plan, planned.funding
     _print(args, plan, result, funding, (config, problems), owner or name)
     if args.format != "table":
         # The table says these itself; other formats go to files, so tell the person here.
@@ -216,22 +215,44 @@ def _with(config: FundbotConfig, overrides: dict[str, Any]) -> FundbotConfig:
     return replace(config, **overrides) if overrides else config
 
 
-def _developers(args: argparse.Namespace, config: FundbotConfig) -> DeveloperCount:
-    if args.developers is not None:
-        return DeveloperCount(args.developers, "configured", "`--developers` on the command line")
-    if config.developers is not None:
-        return resolve_developers(config, None, "")
-    found = estimate_developers(args.path)
-    if found is None:
-        return DeveloperCount(
-            1, "estimate", "no git history to count authors from: pass --developers N"
-        )
-    return resolve_developers(config, found[0], found[1])
+async def _plan(
+    repositories: Repositories,
+    config: FundbotConfig,
+    owner: str | None,
+    settings: Settings,
+    args: argparse.Namespace,
+    err: Console,
+) -> tuple[Planned, ResolveStats]:
+    stats = ResolveStats()
+
+    async def resolve(dependencies: Iterable[Dependency]) -> Funding:
+        nonlocal stats
+        funding, stats = await _resolve(dependencies, settings, args, err)
+        return funding
+
+    async def estimate() -> Estimate | None:
+        return estimate_developers(args.path)
+
+    given = (
+        DeveloperCount(args.developers, "configured", "`--developers` on the command line")
+        if args.developers is not None
+        else None
+    )
+    planned = await plan_repositories(
+        repositories,
+        config,
+        owner=owner,
+        resolve=resolve,
+        estimate=estimate,
+        given=given,
+        no_estimate="no git history to count authors from: pass --developers N",
+    )
+    return planned, stats
 
 
 async def _resolve(
-    result: ScanResult, settings: Settings, args: argparse.Namespace, err: Console
-) -> tuple[dict[tuple[str, str], PackageFunding], ResolveStats]:
+    dependencies: Iterable[Dependency], settings: Settings, args: argparse.Namespace, err: Console
+) -> tuple[Funding, ResolveStats]:
     progress: Callable[[int, int], None] | None = None
     if err.is_terminal:
         from rich.progress import MofNCompleteColumn, Progress
@@ -247,7 +268,7 @@ async def _resolve(
 
         try:
             return await resolve_dependencies(
-                result.dependencies,
+                dependencies,
                 settings,
                 github_token=args.github_token,
                 offline=args.offline,
@@ -256,7 +277,7 @@ async def _resolve(
         finally:
             bar.stop()
     return await resolve_dependencies(
-        result.dependencies, settings, github_token=args.github_token, offline=args.offline
+        dependencies, settings, github_token=args.github_token, offline=args.offline
     )
 
 

@@ -18,12 +18,13 @@ from fundbot.github.pulls import get_pull, list_pull_files, publish_comment, rea
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
-from fundbot.jobs.planning import Planner, org_config, plan_inputs
+from fundbot.jobs.planning import Planner, org_config
 from fundbot.jobs.publishing import bot_login
 from fundbot.jobs.repository_scan import info_config_text
 from fundbot.model import Dependency, ExclusionKind, PackageFunding, Plan
+from fundbot.pipeline import Repositories, build, count_developers, plan_inputs
 from fundbot.plan.allocation import preferred_channel, recipient_id
-from fundbot.plan.build import build_plan, package_id
+from fundbot.plan.build import package_id
 from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
 from fundbot.render.data_block import marker
 from fundbot.scan import scan_files
@@ -132,18 +133,18 @@ class PullRequests:
         """Funding for each added package and how the organisation plan would change."""
         owner = repository.partition("/")[0]
         state = await self.planner.state.load(gh, inst, owner, config.plan_repository)
-        config, excluded, elsewhere = plan_inputs(config, state)
-        plan = partial(
-            build_plan, owner=owner, excluded_recipients=excluded, funded_elsewhere=elsewhere
+        scans = await self.ctx.store.scans(inst)
+        usage = Repositories.stored(scans)
+        merged = usage.with_added(repository, added)
+        developers = await count_developers(
+            config, self.planner.estimate(gh, inst, scans, recount=False)
         )
-        scans = [s for s in await self.ctx.store.scans(inst) if s.skipped is None]
-        usage: dict[str, Sequence[Dependency]] = {s.full_name: s.dependencies for s in scans}
-        key = next((n for n in usage if n.casefold() == repository.casefold()), repository)
-        merged = {**usage, key: (*usage.get(key, ()), *added)}
-        developers = await self.planner.developers(gh, inst, config, scans, recount=False)
-        funding = await self.planner.resolve(inst, (d for deps in merged.values() for d in deps))
-        before = plan(usage, funding, config, developers)
-        after = plan(merged, funding, config, developers)
+        funding = await self.planner.resolve(inst, merged.dependencies())
+        plan = partial(build, config=config, developers=developers, owner=owner, state=state)
+        before = plan(usage, funding)
+        after = plan(merged, funding)
+        # The settings as the plans saw them: the commands' patterns excluded too.
+        config, _, _ = plan_inputs(config, state)
         return describe_additions(representatives(added), funding, before, after, config)
 
     async def _publish(

@@ -250,6 +250,39 @@ def new_session(settings: Settings) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector)
 
 
+def funding_queries(dependencies: Iterable[Dependency]) -> list[PackageQuery]:
+    """One query per package to look up: the first entry of each, skipped entries aside."""
+    unique: dict[PackageKey, PackageQuery] = {}
+    for dep in dependencies:
+        if dep.skip_reason is None:
+            unique.setdefault(dep.key, PackageQuery(dep.ecosystem, dep.name, dep.version))
+    return list(unique.values())
+
+
+async def resolve_funding(
+    dependencies: Iterable[Dependency],
+    settings: Settings,
+    http: HttpClient,
+    cache: FundingCache,
+    *,
+    github_token: str | None,
+    offline: bool = False,
+    progress: Progress | None = None,
+) -> tuple[Results, ResolveStats]:
+    """The one resolver set-up the CLI and the App share: each package once, from the cache
+    first, then the registries and GitHub; the cache's pending writes flushed after."""
+    deps = list(dependencies)
+    queries = funding_queries(deps)
+    skipped = {d.key for d in deps if d.skip_reason is not None} - {q.key for q in queries}
+    resolver = Resolver(
+        settings, http, cache, github_token=github_token, offline=offline, progress=progress
+    )
+    results = await resolver.resolve(queries)
+    cache.flush()
+    resolver.stats.skipped = len(skipped)
+    return dict(results), resolver.stats
+
+
 async def resolve_dependencies(
     dependencies: Iterable[Dependency],
     settings: Settings,
@@ -258,20 +291,20 @@ async def resolve_dependencies(
     offline: bool = False,
     progress: Progress | None = None,
 ) -> tuple[Results, ResolveStats]:
-    """Resolve a scan's dependencies with one session, one client and the persistent cache."""
-    deps = list(dependencies)
-    queries = [PackageQuery(d.ecosystem, d.name, d.version) for d in deps if d.skip_reason is None]
-    skipped = {d.key for d in deps if d.skip_reason is not None} - {q.key for q in queries}
+    """Resolve a scan's dependencies with one session, one client and the persistent cache;
+    the token given, else the one in the settings."""
     token = github_token or settings.github_token.reveal() or None
     cache = FundingCache(settings)
     try:
         async with new_session(settings) as session:
-            http = HttpClient(session, settings)
-            resolver = Resolver(
-                settings, http, cache, github_token=token, offline=offline, progress=progress
+            return await resolve_funding(
+                dependencies,
+                settings,
+                HttpClient(session, settings),
+                cache,
+                github_token=token,
+                offline=offline,
+                progress=progress,
             )
-            results = await resolver.resolve(queries)
     finally:
         cache.close()
-    resolver.stats.skipped = len(skipped)
-    return results, resolver.stats
