@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.server import FakeServer
+from tests.postgres import migrated_pg_url, pg_url
+
+__all__ = ["migrated_pg_url", "pg_url"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

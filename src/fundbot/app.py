@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from aiohttp import web
 
@@ -50,14 +50,21 @@ def require_app_settings(settings: Settings) -> None:
     settings.check_data_dir()
 
 
+class _Workers(Protocol):
+    running: int
+
+
 @dataclass
 class Running:
     """Everything `serve` started, for tests and for shutdown."""
 
     app: web.Application
     context: AppContext
-    workers: WorkerPool
+    workers: _Workers  # WorkerPool, or with PostgreSQL a procrastinate PgWorker
     metrics: Metrics
+
+
+Role = Literal["all", "web", "worker"]
 
 
 @contextlib.asynccontextmanager
@@ -67,12 +74,28 @@ async def running(
     workers: int = 4,
     pacing: Pacing | None = None,
     queue_backoff: float = QUEUE_BACKOFF,
+    role: Role = "all",
 ) -> AsyncIterator[Running]:
     """Start the store, queue, workers and reconcile timer; stop them in reverse.
 
     `queue_backoff` is the first retry delay of a failed job (doubling after); tests
-    shorten it so that a retried job runs within the test's time.
+    shorten it so that a retried job runs within the test's time. With DATABASE_URL
+    everything lives in PostgreSQL and `role` picks the web front, the workers or both.
     """
+    if settings.database_url:
+        # Imported only here: without DATABASE_URL, psycopg and procrastinate stay unloaded.
+        from fundbot.pg_app import running_postgres
+
+        async with running_postgres(
+            settings, workers=workers, pacing=pacing, queue_backoff=queue_backoff, role=role
+        ) as started:
+            yield started
+        return
+    if role != "all":
+        raise SettingsError(
+            "DATABASE_URL",
+            f"is not set: --role {role} needs the shared PostgreSQL database",
+        )
     data = settings.data_dir
     store = Store(data / "state.sqlite3")
     queue = SqliteQueue(data / "queue.sqlite3", backoff_base=queue_backoff)
@@ -135,8 +158,8 @@ async def _reconcile_timer(settings: Settings, queue: SqliteQueue) -> None:
         await asyncio.sleep(min(interval, 3600.0))
 
 
-async def serve(settings: Settings) -> None:
-    async with running(settings) as started:
+async def serve(settings: Settings, role: Role = "all") -> None:
+    async with running(settings, role=role) as started:
         runner = web.AppRunner(started.app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)

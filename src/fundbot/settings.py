@@ -62,6 +62,8 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "pretty"
     redis_url: str | None = None
+    # `postgresql://...`: store, funding cache, de-dup and queue in PostgreSQL (scale-out).
+    database_url: Secret = field(default=Secret(""), repr=False)
     webhook_proxy_url: str | None = None
     github_client_id: str | None = None
     github_client_secret: Secret = field(default=Secret(""), repr=False)
@@ -93,6 +95,10 @@ class Settings:
     cache_ttl_found: float = 24 * 3600
     cache_ttl_not_found: float = 6 * 3600
     reconcile_interval: float = 24 * 3600
+    # PostgreSQL workers: how often each says it is alive, and after how long without a
+    # word its running job is handed to another worker (tests shorten both).
+    worker_heartbeat: float = 10.0
+    stalled_after: float = 30.0
     max_manifest_bytes: int = 20 * 1024 * 1024
     user_agent: str = "fundbot (+https://github.com/apps/fundbot)"
 
@@ -159,6 +165,7 @@ class Settings:
         values["webhook_secret"] = Secret(env.get("WEBHOOK_SECRET", ""))
         values["github_client_secret"] = Secret(env.get("GITHUB_CLIENT_SECRET", ""))
         values["github_token"] = Secret(env.get("GITHUB_TOKEN", ""))
+        values["database_url"] = Secret(env.get("DATABASE_URL", ""))
         if env.get("APP_ID"):
             values["app_id"] = _int(env, "APP_ID")
         plain = {
@@ -194,6 +201,8 @@ class Settings:
             "FUNDBOT_CACHE_TTL_NOT_FOUND": ("cache_ttl_not_found", float),
             "FUNDBOT_RECONCILE_INTERVAL": ("reconcile_interval", float),
             "FUNDBOT_MAX_MANIFEST_BYTES": ("max_manifest_bytes", int),
+            "FUNDBOT_WORKER_HEARTBEAT": ("worker_heartbeat", float),
+            "FUNDBOT_STALLED_AFTER": ("stalled_after", float),
         }
         for var, (attr, kind) in numeric.items():
             if env.get(var):
@@ -209,6 +218,9 @@ class Settings:
             raise SettingsError("LOG_FORMAT", "must be json or pretty")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise SettingsError("LOG_LEVEL", "must be debug, info, warning, error or critical")
+        url = self.database_url.reveal()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError("DATABASE_URL", "must be a postgresql:// URL")
         if not self.webhook_path.startswith("/"):
             raise SettingsError("WEBHOOK_PATH", "must start with /")
         if not 0 < self.port < 65536:

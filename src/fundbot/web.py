@@ -13,7 +13,7 @@ import html
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 from gidgethub import sansio
@@ -22,14 +22,28 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fundbot import __version__, events
 from fundbot.metrics import Metrics
 from fundbot.settings import Settings
-from fundbot.storage.sqlite_queue import SqliteQueue
+from fundbot.storage.sqlite_queue import FailedJob
+
+if TYPE_CHECKING:
+    from fundbot.jobs.model import Job
 
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 SUBMIT_TIMEOUT = 10.0
 
-QUEUE_KEY = web.AppKey("queue", SqliteQueue)
+
+class WebQueue(Protocol):
+    """What the web front needs of a queue: the SQLite one, or PostgreSQL's."""
+
+    def seen(self, delivery_id: str) -> bool: ...
+    async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool: ...
+    async def ping(self) -> bool: ...
+    async def counts(self) -> dict[str, int]: ...
+    async def failed_jobs(self, limit: int = 20) -> list[FailedJob]: ...
+
+
+QUEUE_KEY: web.AppKey[WebQueue] = web.AppKey("queue")
 METRICS_KEY = web.AppKey("metrics", Metrics)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 StatusProvider = Callable[[], Awaitable[Mapping[str, Any]]]
@@ -175,19 +189,24 @@ async def _no_status() -> Mapping[str, Any]:
 def make_app(
     settings: Settings,
     *,
-    queue: SqliteQueue,
+    queue: WebQueue,
     metrics: Metrics | None = None,
     status: StatusProvider = _no_status,
     checks: Sequence[HealthCheck] = (),
+    webhooks: bool = True,
 ) -> web.Application:
-    """The aiohttp application; the caller owns the queue's and workers' lifecycles."""
+    """The aiohttp application; the caller owns the queue's and workers' lifecycles.
+
+    `webhooks=False` leaves out the webhook endpoint: a worker's health port.
+    """
     app = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1024)
     app[SETTINGS_KEY] = settings
     app[QUEUE_KEY] = queue
     app[METRICS_KEY] = metrics or Metrics()
     app[STATUS_KEY] = status
     app[CHECKS_KEY] = tuple(checks)
-    app.router.add_post(settings.webhook_path, webhook)
+    if webhooks:
+        app.router.add_post(settings.webhook_path, webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/", home)

@@ -30,6 +30,13 @@ def add_parser(sub: Any) -> None:
         metavar="PATH",
         help="settings file read before starting (default .env; the environment wins)",
     )
+    parser.add_argument(
+        "--role",
+        choices=("all", "web"),
+        default="all",
+        help="all: webhooks and jobs in this process (default); web: webhooks only, jobs "
+        "left to `fundbot worker` processes (needs DATABASE_URL)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -48,7 +55,18 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return 2
+    if args.role != "all" and not settings.database_url:
+        print(
+            f"fundbot serve: --role {args.role} needs DATABASE_URL (postgresql://...): "
+            "processes share their queue through PostgreSQL",
+            file=sys.stderr,
+        )
+        return 2
     setup_logging(settings.log_level, settings.log_format)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(settings))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(settings, role=args.role))
+    except SettingsError as exc:  # e.g. an older database schema
+        print(f"fundbot serve: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fundbot.github.factory import GitHubFactory
 from fundbot.resolve.http import HttpClient
@@ -11,6 +12,10 @@ from fundbot.storage.funding_cache import FundingCache
 from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.storage.store import Store
 
+if TYPE_CHECKING:  # PostgreSQL's are imported only when DATABASE_URL is set
+    from fundbot.storage.pg_queue import PgQueue
+    from fundbot.storage.pg_store import PgStore
+
 
 @dataclass
 class AppContext:
@@ -18,7 +23,7 @@ class AppContext:
 
     settings: Settings
     github: GitHubFactory
-    store: Store
-    queue: SqliteQueue
+    store: Store | PgStore
+    queue: SqliteQueue | PgQueue
     http: HttpClient
     funding_cache: FundingCache
