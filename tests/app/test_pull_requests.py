@@ -14,7 +14,6 @@ from gidgethub import sansio
 from fundbot.config import default_config
 from fundbot.events import decide
 from fundbot.github.pulls import PullFile
-from fundbot.jobs.publishing import StateKeeper
 from fundbot.jobs.pull_requests import (
     added_dependencies,
     describe_additions,
@@ -33,6 +32,7 @@ from fundbot.model import (
 )
 from fundbot.pipeline import plan_inputs
 from fundbot.plan.build import build_plan
+from fundbot.publish.publisher import StateKeeper
 from fundbot.render.text import PR_NO_LONGER
 from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test
 from tests.app.webhooks import example
@@ -541,7 +541,8 @@ async def test_people_s_exclusions_apply_to_the_comment(
     serve_registries(fake)
     async with app_under_test(fake, tmp_path, github) as app:
         await installed(app)
-        await StateKeeper(app.started.context).save(7, state)
+        ctx = app.started.context
+        await StateKeeper(ctx.store, ctx.bot_login).save(7, state)
         head = shop_files(**{"package.json": package_json(**{"follow-redirects": "^1.15.0"})})
         pull = github.open_pull(SHOP, head)
         await deliver_pr(app, pull)

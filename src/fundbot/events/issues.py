@@ -8,7 +8,7 @@ from gidgethub import routing, sansio
 
 from fundbot.events.payload import installation_id, repository_name
 from fundbot.jobs.model import Job
-from fundbot.publish.issues import first_line
+from fundbot.publish.decide import first_line
 from fundbot.render.commands import changed_boxes, clean_state
 from fundbot.render.data_block import find_marker, marker, parse_data_block
 

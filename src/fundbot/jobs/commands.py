@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, Final, Literal
-from urllib.parse import quote
 
 from gidgethub import BadRequest
 
@@ -24,7 +23,8 @@ from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job, JobKind
 from fundbot.jobs.planning import org_config
-from fundbot.jobs.publishing import Publisher, State
+from fundbot.publish.publisher import Publisher, State
+from fundbot.publish.replies import reply_once
 from fundbot.render.commands import DENIED, HELP, CommentCommand, clean_state, parse_comment
 from fundbot.render.markdown import code
 
@@ -153,36 +153,12 @@ async def may_change_plan(gh: GitHubClient, repository: str, login: str) -> bool
     return data.get("permission") in WRITE_ROLES or data.get("role_name") in WRITE_ROLES
 
 
-async def reply_once(
-    gh: GitHubClient, repository: str, number: int, key: str, since: str | None, text: str
-) -> bool:
-    """Comment `text` unless a reply with this key exists already; True when posted."""
-    mark = f"<!-- fundbot:reply:{quote(key, safe='')} -->"
-    # Our reply came after the command, so `since` keeps the listing to one short page.
-    url = "/repos/{+repo}/issues/{number}/comments{?since,per_page}"
-    variables: dict[str, str | int | None] = {
-        "repo": repository,
-        "number": number,
-        "since": since,
-        "per_page": "100",
-    }
-    async for comment in gh.getiter(url, variables):
-        if mark in str(comment.get("body") or ""):
-            return False
-    await gh.post(
-        "/repos/{+repo}/issues/{number}/comments",
-        {"repo": repository, "number": number},
-        data={"body": f"{mark}\n{text}"},
-    )
-    return True
-
-
 class Commands:
     """The `issue_command` job handler."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.publisher = Publisher(ctx)
+        self.publisher = Publisher(ctx.store, ctx.bot_login)
         # One state writer per installation at a time (commands may come from any repo).
         self._locks: dict[int, asyncio.Lock] = {}
 

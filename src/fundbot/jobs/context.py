@@ -27,3 +27,16 @@ class AppContext:
     queue: SqliteQueue | PgQueue
     http: HttpClient
     funding_cache: FundingCache
+
+    async def bot_login(self) -> str | None:
+        """`slug[bot]`: the login fundbot writes as, asked of GitHub once and remembered."""
+        login = await self.store.get_meta("bot_login")
+        if login is not None:
+            return login or None
+        auth = self.github.auth
+        if auth is None:
+            return None
+        app = await self.github.app_client().getitem("/app", jwt=auth.app_jwt())
+        login = f"{app['slug']}[bot]"
+        await self.store.set_meta("bot_login", login)
+        return login

@@ -32,10 +32,10 @@ from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner
 from fundbot.jobs.planning import org_config as load_org_config
-from fundbot.jobs.publishing import Publisher
 from fundbot.jobs.pull_requests import PullRequests
 from fundbot.jobs.repository_scan import info_config_text, scan_repository
 from fundbot.jobs.worker import JobHandler
+from fundbot.publish.publisher import Publisher
 from fundbot.storage.store import StoredScan
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Handlers:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.planner = Planner(ctx)
-        self.publisher = Publisher(ctx)
+        self.publisher = Publisher(ctx.store, ctx.bot_login)
 
     def table(self) -> dict[str, JobHandler]:
         return {

@@ -15,10 +15,10 @@ from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository
 from fundbot.github.reading import commit_authors
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
-from fundbot.jobs.publishing import StateKeeper
 from fundbot.jobs.repository_scan import info_config_text
 from fundbot.model import Dependency, PackageFunding, Plan
 from fundbot.pipeline import Estimate, EstimateDevelopers, Repositories, plan_repositories
+from fundbot.publish.publisher import StateKeeper
 from fundbot.resolve.resolver import resolve_funding
 from fundbot.storage.store import StoredScan
 
@@ -29,7 +29,7 @@ ESTIMATE_DAYS = 90
 class Planner:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.state = StateKeeper(ctx)
+        self.state = StateKeeper(ctx.store, ctx.bot_login)
 
     async def plan(
         self,

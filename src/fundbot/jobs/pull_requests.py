@@ -14,17 +14,17 @@ from functools import partial
 from fundbot.config import FundbotConfig
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
-from fundbot.github.pulls import get_pull, list_pull_files, publish_comment, read_sides
+from fundbot.github.pulls import get_pull, list_pull_files, read_sides
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.model import Job
 from fundbot.jobs.planning import Planner, org_config
-from fundbot.jobs.publishing import bot_login
 from fundbot.jobs.repository_scan import info_config_text
 from fundbot.model import Dependency, ExclusionKind, PackageFunding, Plan
 from fundbot.pipeline import Repositories, build, count_developers, plan_inputs
 from fundbot.plan.allocation import preferred_channel, recipient_id
 from fundbot.plan.build import package_id
+from fundbot.publish.comments import publish_comment
 from fundbot.render.comment import PullRequestAddition, render_pull_request_comment
 from fundbot.render.data_block import marker
 from fundbot.scan import scan_files
@@ -171,7 +171,7 @@ class PullRequests:
             marker=mark,
             body=render_pull_request_comment(scope, additions),
             create=bool(additions),
-            bot_login=await bot_login(self.ctx),
+            bot_login=await self.ctx.bot_login(),
             remembered=remembered,
         )
         number = published.comment_id if published.comment_id is not None else NO_COMMENT

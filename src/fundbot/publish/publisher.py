@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from gidgethub import BadRequest
@@ -18,18 +18,20 @@ from fundbot.config import FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
 from fundbot.github.reading import RepoInfo
-from fundbot.jobs.context import AppContext
 from fundbot.model import Plan
-from fundbot.publish.issues import body_hash, find_issue, publish_issue
+from fundbot.publish.decide import body_hash
+from fundbot.publish.issues import find_issue, publish_issue
 from fundbot.render.commands import clean_state
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, marker, parse_data_block
 from fundbot.render.issue import issue_title, render_plan_issue, render_repository_issue
-from fundbot.storage.store import IssueRef
+from fundbot.storage.store import IssueRef, Store
 
 log = logging.getLogger(__name__)
 
 State = dict[str, list[str]]
+# The login fundbot writes as (`slug[bot]`), learnt once; None when it cannot be known.
+BotLogin = Callable[[], Awaitable[str | None]]
 
 
 def _state_key(installation_id: int) -> str:
@@ -39,8 +41,9 @@ def _state_key(installation_id: int) -> str:
 class StateKeeper:
     """The commands' state of an installation: cached in the store, kept in the plan issue."""
 
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
+    def __init__(self, store: Store, bot_login: BotLogin) -> None:
+        self.store = store
+        self.bot_login = bot_login
 
     async def load(
         self,
@@ -51,7 +54,7 @@ class StateKeeper:
         fallback: Mapping[str, Any] | None = None,
     ) -> State:
         """The state; with an empty store, the plan issue's data block (else `fallback`)."""
-        cached = await self.ctx.store.get_meta(_state_key(installation_id))
+        cached = await self.store.get_meta(_state_key(installation_id))
         if cached is not None:
             try:
                 return clean_state(json.loads(cached))
@@ -64,15 +67,15 @@ class StateKeeper:
 
     async def save(self, installation_id: int, state: Mapping[str, Any]) -> None:
         text = json.dumps(clean_state(state), sort_keys=True, separators=(",", ":"))
-        await self.ctx.store.set_meta(_state_key(installation_id), text)
+        await self.store.set_meta(_state_key(installation_id), text)
 
     async def _from_plan_issue(
         self, gh: GitHubClient, installation_id: int, owner: str, plan_repository: str
     ) -> Mapping[str, Any] | None:
         repository = f"{owner}/{plan_repository}"
         mark = marker("plan", owner)
-        remembered = await self.ctx.store.issue(repository, mark)
-        creator = await bot_login(self.ctx)
+        remembered = await self.store.issue(repository, mark)
+        creator = await self.bot_login()
         hint = remembered.number if remembered else None
         try:
             issue = await find_issue(gh, repository, mark, creator, hint)
@@ -85,30 +88,17 @@ class StateKeeper:
         body = issue.get("body") or ""
         # Remember what is on GitHub now, so the next render compares against it.
         ref = IssueRef(int(issue["number"]), body_hash(body))
-        await self.ctx.store.save_issue(installation_id, repository, mark, ref)
+        await self.store.save_issue(installation_id, repository, mark, ref)
         data = parse_data_block(body)
         state = data.get("state") if data else None
         return state if isinstance(state, Mapping) else None
 
 
-async def bot_login(ctx: AppContext) -> str | None:
-    """`slug[bot]`: the login fundbot writes as, asked of GitHub once and remembered."""
-    login = await ctx.store.get_meta("bot_login")
-    if login is not None:
-        return login or None
-    auth = ctx.github.auth
-    if auth is None:
-        return None
-    app = await ctx.github.app_client().getitem("/app", jwt=auth.app_jwt())
-    login = f"{app['slug']}[bot]"
-    await ctx.store.set_meta("bot_login", login)
-    return login
-
-
 class Publisher:
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self.state = StateKeeper(ctx)
+    def __init__(self, store: Store, bot_login: BotLogin) -> None:
+        self.store = store
+        self.bot_login = bot_login
+        self.state = StateKeeper(store, bot_login)
 
     async def repository_issue(
         self,
@@ -119,7 +109,7 @@ class Publisher:
         config: FundbotConfig,
         problems: Sequence[ConfigProblem],
     ) -> None:
-        scan = await self.ctx.store.scan(installation_id, repo.full_name)
+        scan = await self.store.scan(installation_id, repo.full_name)
         if scan is None or scan.skipped is not None or not repo.has_issues:
             return
         if not config.repository_issues:
@@ -157,7 +147,7 @@ class Publisher:
         plan: Plan,
         config: FundbotConfig,
     ) -> None:
-        scans = await self.ctx.store.scans(installation_id)
+        scans = await self.store.scans(installation_id)
         plan_repo = f"{owner}/{config.plan_repository}"
         target = next((s for s in scans if s.full_name.lower() == plan_repo.lower()), None)
         if target is None or not target.info.get("has_issues", True):
@@ -200,8 +190,8 @@ class Publisher:
         labels: Sequence[str],
     ) -> None:
         mark = marker(kind, scope)  # type: ignore[arg-type]
-        remembered = await self.ctx.store.issue(repository, mark)
-        creator = await bot_login(self.ctx)
+        remembered = await self.store.issue(repository, mark)
+        creator = await self.bot_login()
         published = await publish_issue(
             gh,
             repository,
@@ -214,7 +204,7 @@ class Publisher:
             remembered_hash=remembered.body_hash if remembered else None,
         )
         if published.number is not None:
-            await self.ctx.store.save_issue(
+            await self.store.save_issue(
                 installation_id, repository, mark, IssueRef(published.number, published.body_hash)
             )
         log.info(
@@ -229,7 +219,7 @@ class Publisher:
         """Make the next render compare against the issue on GitHub, not our last render:
         a person edited it (ticked a box), so an unchanged render must still be written."""
         mark = marker(kind, scope)
-        remembered = await self.ctx.store.issue(repository, mark)
+        remembered = await self.store.issue(repository, mark)
         if remembered is not None:
             ref = IssueRef(remembered.number, "")
-            await self.ctx.store.save_issue(installation_id, repository, mark, ref)
+            await self.store.save_issue(installation_id, repository, mark, ref)
