@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gidgethub import BadRequest
 
@@ -27,6 +27,9 @@ from fundbot.render.data_block import Kind, marker, parse_data_block
 from fundbot.render.issue import issue_title, render_plan_issue, render_repository_issue
 from fundbot.storage.store import IssueRef, Store
 
+if TYPE_CHECKING:  # PostgreSQL's are imported only when DATABASE_URL is set
+    from fundbot.storage.pg_store import PgStore
+
 log = logging.getLogger(__name__)
 
 State = dict[str, list[str]]
@@ -41,7 +44,7 @@ def _state_key(installation_id: int) -> str:
 class StateKeeper:
     """The commands' state of an installation: cached in the store, kept in the plan issue."""
 
-    def __init__(self, store: Store, bot_login: BotLogin) -> None:
+    def __init__(self, store: Store | PgStore, bot_login: BotLogin) -> None:
         self.store = store
         self.bot_login = bot_login
 
@@ -95,7 +98,7 @@ class StateKeeper:
 
 
 class Publisher:
-    def __init__(self, store: Store, bot_login: BotLogin) -> None:
+    def __init__(self, store: Store | PgStore, bot_login: BotLogin) -> None:
         self.store = store
         self.bot_login = bot_login
         self.state = StateKeeper(store, bot_login)
