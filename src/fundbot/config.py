@@ -219,10 +219,9 @@ def extends_target(raw: Mapping[str, Any], file: str) -> tuple[str | None, str, 
     if value is None:
         return None
     problems = extends(file, EXTENDS_KEY, value)
-    if problems:
+    match = None if problems else EXTENDS_RE.match(value)
+    if match is None:
         raise ConfigError(problems)
-    match = EXTENDS_RE.match(value)
-    assert match is not None  # checked just above
     owner, repo, path = match.groups()
     return owner, repo, path or DEFAULT_PATH
 

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from fundbot.errors import SettingsError
 
@@ -40,6 +40,19 @@ class Secret(str):
         return str.__str__(self)
 
 
+# `serve` listens on every interface by default: in a container it is reached through the
+# published port, so binding to loopback only would make it unreachable.
+ALL_INTERFACES: Final = "0.0.0.0"  # noqa: S104
+WILDCARD_HOSTS: Final = ("", ALL_INTERFACES, "::")
+
+
+def local_url_host(host: str) -> str:
+    """How this machine reaches a server bound to `host`, written as it goes in a URL."""
+    if host in WILDCARD_HOSTS:
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
 def default_data_dir(env: Mapping[str, str]) -> Path:
     """The user cache directory (XDG), as pip and friends use it."""
     base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".cache")
@@ -57,7 +70,7 @@ class Settings:
     webhook_path: str = "/api/github/webhooks"
     ghe_host: str | None = None
     ghe_protocol: str = "https"
-    host: str = "0.0.0.0"
+    host: str = ALL_INTERFACES
     port: int = 3000
     log_level: str = "INFO"
     log_format: str = "pretty"

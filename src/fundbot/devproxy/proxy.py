@@ -21,7 +21,7 @@ from fundbot.devproxy.smee_wire import SseEvent as SseEvent
 from fundbot.devproxy.smee_wire import SseParser as SseParser
 from fundbot.devproxy.smee_wire import delivery as delivery
 from fundbot.devproxy.smee_wire import js_stringify as js_stringify
-from fundbot.settings import Settings
+from fundbot.settings import Settings, local_url_host
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +128,7 @@ async def run_proxy(
 
 def local_webhook_url(settings: Settings) -> str:
     """Our own webhook endpoint as seen from this machine."""
-    host = settings.host
-    if host in ("", "0.0.0.0", "::"):
-        host = "127.0.0.1"
-    elif ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{settings.port}{settings.webhook_path}"
+    return f"http://{local_url_host(settings.host)}:{settings.port}{settings.webhook_path}"
 
 
 def _host(url: str) -> str:

@@ -159,4 +159,4 @@ def retry_delay(
 
 def _backoff(base: float, attempt: int) -> float:
     ceiling: float = min(MAX_WAIT, base * 2 ** (attempt - 1))
-    return random.uniform(ceiling * 0.75, ceiling)
+    return random.uniform(ceiling * 0.75, ceiling)  # noqa: S311  (jitter, not a secret)

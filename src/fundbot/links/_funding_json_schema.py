@@ -34,21 +34,22 @@ class Entity:
     webpage_url: str | None
 
 
-def load(text: str) -> tuple[Any, str | None]:
+def load(text: str) -> dict[str, Any] | str:
+    """The manifest's top-level object, or one line saying why there is none."""
     if not isinstance(text, str):
-        return None, "not a text file"
+        return "not a text file"
     if len(text) > MAX_BYTES:
-        return None, f"file larger than {MAX_BYTES // 1024} KB; ignored"
+        return f"file larger than {MAX_BYTES // 1024} KB; ignored"
     stripped = text.strip().lstrip("\ufeff")
     try:
         data = json.loads(stripped)
     except (ValueError, RecursionError):
         if re.fullmatch(r"[\w./-]+\.json", stripped):
-            return None, f"not JSON: the file holds the path `{stripped}` (a git symlink?)"
-        return None, "not valid JSON"
+            return f"not JSON: the file holds the path `{stripped}` (a git symlink?)"
+        return "not valid JSON"
     if not isinstance(data, dict):
-        return None, "not a funding.json manifest: expected a JSON object"
-    return data, None
+        return "not a funding.json manifest: expected a JSON object"
+    return data
 
 
 def read_version(data: dict[str, Any], problems: list[str]) -> str | None:

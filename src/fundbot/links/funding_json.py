@@ -54,10 +54,9 @@ class FundingJson:
 
 def parse_funding_json(text: str, *, found_via: str = FOUND_VIA, manifest_url: str) -> FundingJson:
     """Validate by hand against the v1 schema; never raises on bad content."""
-    data, problem = load(text)
-    if problem:
-        return FundingJson(problems=(problem,))
-    assert isinstance(data, dict)
+    data = load(text)
+    if isinstance(data, str):
+        return FundingJson(problems=(data,))
     problems: list[str] = []
     version = read_version(data, problems)
     if version is None:

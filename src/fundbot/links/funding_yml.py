@@ -48,7 +48,8 @@ class FundingYml:
 def _load(text: str) -> tuple[Any, str | None]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader), None
+        # `loader` is yaml's SafeLoader (the C one when libyaml is there): no object construction.
+        return yaml.load(text, Loader=loader), None  # noqa: S506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -112,8 +112,9 @@ def channel_from_url(url: str, found_via: str) -> FundingChannel | None:
     row = _table().by_host.get(host)
     if row is not None:
         handle = _handle_from_path(row, parts.path.lstrip("/"))
-        if handle is not None:
-            return _channel(row, handle, found_via)
+        channel = _channel(row, handle, found_via) if handle is not None else None
+        if channel is not None:
+            return channel
     return FundingChannel(CUSTOM, normal, None, found_via)
 
 
@@ -125,12 +126,12 @@ def _handle_from_path(row: Platform, path: str) -> str | None:
     return None
 
 
-def _channel(row: Platform, handle: str, found_via: str) -> FundingChannel:
+def _channel(row: Platform, handle: str, found_via: str) -> FundingChannel | None:
+    """The platform's channel for a handle; None for a row without a profile URL template."""
     if row.fold_case:
         handle = handle.lower()
     url = row.profile_url(handle)
-    assert url is not None  # only rows with a URL template have path patterns
-    return FundingChannel(row.id, url, handle, found_via)
+    return FundingChannel(row.id, url, handle, found_via) if url is not None else None
 
 
 def channel_from_platform(platform: str, value: str, found_via: str) -> FundingChannel | None:
@@ -169,5 +170,5 @@ def _channel_from_platform_url(row: Platform, text: str, found_via: str) -> Fund
     if parts.netloc.removeprefix("www.") in row.hosts and row.handle is not None:
         match = row.handle.match(path)
         if match:
-            return _channel(row, match.group("handle"), found_via)
+            return _channel(row, match.group("handle"), found_via) or channel
     return channel

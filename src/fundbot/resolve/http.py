@@ -146,7 +146,7 @@ class HttpClient:
     @staticmethod
     def _backoff(attempt: int) -> float:
         ceiling: float = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
-        return random.uniform(ceiling / 2, ceiling)
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311  (jitter, not a secret)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

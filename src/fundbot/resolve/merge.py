@@ -11,7 +11,8 @@ from fundbot.model import FundingChannel, FundingPlanOffer, PackageFunding
 from fundbot.resolve.base import Finding, PackageQuery
 from fundbot.resolve.sources.github import Repo, sponsor_button_repository
 
-NO_TOKEN_REASON: Final = "GitHub not consulted: no token (set GITHUB_TOKEN)"
+# A reason shown to people, not a credential.
+NO_TOKEN_REASON: Final = "GitHub not consulted: no token (set GITHUB_TOKEN)"  # noqa: S105
 
 
 @dataclass

@@ -26,7 +26,8 @@ from fundbot.storage.funding_cache import Clock, ConditionalHttpClient, FundingC
 log = logging.getLogger(__name__)
 
 OFFLINE_REASON = "offline: not in cache"
-NO_TOKEN_NOTE = "No GitHub token: funding declared in GitHub repositories was not looked up."
+# A note shown to people, not a credential.
+NO_TOKEN_NOTE = "No GitHub token: funding declared in GitHub repositories was not looked up."  # noqa: S105
 GITHUB_NAME = "github"
 # Stand-in queries for sponsor buttons of other repositories; no real ecosystem is named so.
 BUTTON_ECOSYSTEM = "github:sponsor-button"

@@ -12,11 +12,13 @@ BOT_MARKERS = ("[bot]", "dependabot", "renovate", "github-actions", "noreply@git
 
 
 def _git(path: Path, *args: str) -> str | None:
-    if shutil.which("git") is None:
+    git = shutil.which("git")
+    if git is None:
         return None
     try:
-        done = subprocess.run(
-            ["git", "-C", str(path), *args],
+        # A fixed argv without a shell: `path` and `args` are arguments, never a command line.
+        done = subprocess.run(  # noqa: S603
+            [git, "-C", str(path), *args],
             capture_output=True,
             text=True,
             timeout=30,

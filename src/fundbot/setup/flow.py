@@ -16,7 +16,7 @@ from urllib.parse import quote, urljoin
 import aiohttp
 from aiohttp import web
 
-from fundbot.settings import Settings
+from fundbot.settings import Settings, local_url_host
 from fundbot.setup import pages
 from fundbot.setup.envfile import ENV_KEYS, check_writable, env_values, write_env
 from fundbot.setup.manifest import (
@@ -195,9 +195,7 @@ async def _start(flow: _Flow, options: SetupOptions) -> tuple[web.AppRunner, str
         ) from None
     port = runner.addresses[0][1]
     # The browser runs here too: a wildcard address is reached through loopback.
-    host = "127.0.0.1" if options.host in ("", "0.0.0.0", "::") else options.host
-    host = f"[{host}]" if ":" in host else host
-    return runner, f"http://{host}:{port}/"
+    return runner, f"http://{local_url_host(options.host)}:{port}/"
 
 
 async def convert(session: aiohttp.ClientSession, api_url: str, code: str) -> dict[str, Any]:

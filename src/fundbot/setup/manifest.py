@@ -29,7 +29,8 @@ def load_manifest(path: Path) -> dict[str, Any]:
         raise SetupError(f"cannot read the App manifest {path}: {exc.strerror}") from None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)
+        # `loader` is yaml's SafeLoader (the C one when libyaml is there): no object construction.
+        data = yaml.load(text, Loader=loader)  # noqa: S506
     except yaml.YAMLError as exc:
         raise SetupError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
