@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def work(settings: Settings, concurrency: int, health_port: int | None) -> None:
     main = asyncio.current_task()
-    assert main is not None
+    if main is None:  # only when called outside a task, which asyncio.run never does
+        raise RuntimeError("fundbot worker must run inside an asyncio task")
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     async with running(settings, workers=concurrency, role="worker") as started:
         runner: web.AppRunner | None = None
