@@ -27,7 +27,7 @@ from fundbot.settings import Settings
 from fundbot.storage.funding_cache import FundingCache
 from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.storage.store import Store
-from fundbot.web import make_app
+from fundbot.web import make_app, server_options
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ async def _reconcile_timer(settings: Settings, queue: SqliteQueue) -> None:
 
 async def serve(settings: Settings, role: Role = "all") -> None:
     async with running(settings, role=role) as started:
-        runner = web.AppRunner(started.app, access_log=None)
+        runner = web.AppRunner(started.app, **server_options(settings))
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()

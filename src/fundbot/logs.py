@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 # Attributes every LogRecord has; anything else came in through `extra=`.
@@ -52,12 +53,56 @@ class PrettyFormatter(logging.Formatter):
         return line
 
 
+# Probot's (pino's) level names beside Python's, so a Probot deployment's LOG_LEVEL works.
+LEVELS: dict[str, int] = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "critical": logging.CRITICAL,
+}
+
+
+def parse_level(name: str) -> int | None:
+    """The logging level a LOG_LEVEL value names (any case), or None."""
+    return LEVELS.get(name.strip().lower())
+
+
+class RateLimitedLog:
+    """Logs one line per `interval` seconds at most, counting what it left out: an
+    unauthenticated sender must not be able to fill the disk with our warnings."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        interval: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger = logger
+        self.interval = interval
+        self.clock = clock
+        self._last: float | None = None
+        self._suppressed = 0
+
+    def warning(self, message: str) -> None:
+        now = self.clock()
+        if self._last is not None and now - self._last < self.interval:
+            self._suppressed += 1
+            return
+        self.logger.warning(message, extra={"suppressed": self._suppressed})
+        self._last, self._suppressed = now, 0
+
+
 def setup_logging(level: str = "INFO", fmt: str = "pretty") -> None:
     """Configure the root logger once, from `main()`; never at import."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else PrettyFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    root.setLevel(parse_level(level) or logging.INFO)
     # aiohttp's access log duplicates our delivery log lines at a high rate.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from fundbot.errors import SettingsError
+from fundbot.logs import parse_level
+from fundbot.storage.private_files import private_dir
 
 # The public services; every one can be pointed elsewhere (tests, mirrors, GHES).
 DEFAULT_REGISTRY_URLS: dict[str, str] = {
@@ -143,7 +145,8 @@ class Settings:
             problem = "is a file"
         else:
             try:
-                directory.mkdir(parents=True, exist_ok=True)
+                # Private: it lists an organisation's repositories, private ones too.
+                private_dir(directory)
             except OSError as exc:
                 problem = f"cannot be created ({exc.strerror or type(exc).__name__})"
             else:
@@ -229,8 +232,10 @@ class Settings:
             raise SettingsError("GHE_PROTOCOL", "must be http or https")
         if self.log_format not in ("json", "pretty"):
             raise SettingsError("LOG_FORMAT", "must be json or pretty")
-        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise SettingsError("LOG_LEVEL", "must be debug, info, warning, error or critical")
+        if parse_level(self.log_level) is None:
+            raise SettingsError(
+                "LOG_LEVEL", "must be trace, debug, info, warn(ing), error, fatal or critical"
+            )
         url = self.database_url.reveal()
         if url and not url.startswith(("postgresql://", "postgres://")):
             raise SettingsError("DATABASE_URL", "must be a postgresql:// URL")

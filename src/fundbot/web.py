@@ -20,7 +20,8 @@ from gidgethub import sansio
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fundbot import __version__, events
-from fundbot.metrics import Metrics
+from fundbot.logs import RateLimitedLog
+from fundbot.metrics import Metrics, event_label
 from fundbot.settings import Settings
 from fundbot.storage.sqlite_queue import FailedJob
 
@@ -37,7 +38,14 @@ class WebQueue(Protocol):
     """What the web front needs of a queue: the SQLite one, or PostgreSQL's."""
 
     def seen(self, delivery_id: str) -> bool: ...
-    async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool: ...
+    async def submit(
+        self,
+        delivery_id: str | None,
+        event: str,
+        jobs: Sequence[Job],
+        *,
+        body_digest: str | None = None,
+    ) -> bool: ...
     async def ping(self) -> bool: ...
     async def counts(self) -> dict[str, int]: ...
     async def failed_jobs(self, limit: int = 20) -> list[FailedJob]: ...
@@ -45,6 +53,7 @@ class WebQueue(Protocol):
 
 QUEUE_KEY: web.AppKey[WebQueue] = web.AppKey("queue")
 METRICS_KEY = web.AppKey("metrics", Metrics)
+REFUSAL_LOG_KEY = web.AppKey("refusal_log", RateLimitedLog)
 SETTINGS_KEY = web.AppKey("settings", Settings)
 StatusProvider = Callable[[], Awaitable[Mapping[str, Any]]]
 STATUS_KEY: web.AppKey[StatusProvider] = web.AppKey("status")
@@ -53,11 +62,16 @@ CHECKS_KEY: web.AppKey[tuple[HealthCheck, ...]] = web.AppKey("checks")
 
 
 def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
-    """Constant-time check of `X-Hub-Signature-256: sha256=<hex>`."""
+    """Constant-time check of `X-Hub-Signature-256: sha256=<hex>`.
+
+    Whatever the header holds (non-ASCII, odd length, not hex) the answer is False, never an
+    exception: compare_digest refuses non-ASCII str, so both sides are compared as bytes.
+    """
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256=") :].strip())
+    given = header[len("sha256=") :].strip().encode("utf-8", "surrogateescape")
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, given)
 
 
 def _answer(status: int, outcome: str, **extra: Any) -> web.Response:
@@ -67,66 +81,76 @@ def _answer(status: int, outcome: str, **extra: Any) -> web.Response:
 async def webhook(request: web.Request) -> web.Response:
     app = request.app
     metrics = app[METRICS_KEY]
-    event_name = request.headers.get("X-GitHub-Event")
+    claimed_event = request.headers.get("X-GitHub-Event")
     delivery_id = request.headers.get("X-GitHub-Delivery")
-    if not event_name or not delivery_id:
-        metrics.deliveries.labels("unknown", "bad_request").inc()
+    # Until the signature is checked nothing the sender says is trusted, the event name
+    # included: every refusal before that counts under one label.
+    refused = metrics.unauthenticated
+    if not claimed_event or not delivery_id:
+        refused("bad_request")
         return _answer(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        # GitHub never compresses webhooks; inflating a stranger's body is a memory bomb.
+        refused("encoded")
+        return _answer(415, "Content-Encoding is not supported: send the body uncompressed")
     if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
-        metrics.deliveries.labels(event_name, "too_large").inc()
+        refused("too_large")
         return _answer(413, "payload over 25 MB")
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        metrics.deliveries.labels(event_name, "too_large").inc()
+        refused("too_large")
         return _answer(413, "payload over 25 MB")
     secret = app[SETTINGS_KEY].webhook_secret.reveal().encode()
     if not signature_matches(secret, body, request.headers.get("X-Hub-Signature-256")):
-        metrics.deliveries.labels(event_name, "bad_signature").inc()
-        log.warning("bad signature", extra={"delivery_id": delivery_id, "event": event_name})
+        refused("bad_signature")
+        app[REFUSAL_LOG_KEY].warning("bad signature")
         return _answer(401, "bad or missing X-Hub-Signature-256")
+    label = event_label(claimed_event)
     queue = app[QUEUE_KEY]
     if queue.seen(delivery_id):
-        metrics.deliveries.labels(event_name, "duplicate").inc()
+        metrics.deliveries.labels(label, "duplicate").inc()
         return _answer(200, "duplicate delivery")
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        metrics.deliveries.labels(event_name, "not_json").inc()
+        metrics.deliveries.labels(label, "not_json").inc()
         return _answer(415, "body is not JSON: set the webhook content type to application/json")
     if not isinstance(data, dict):
-        metrics.deliveries.labels(event_name, "bad_request").inc()
+        metrics.deliveries.labels(label, "bad_request").inc()
         return _answer(400, "payload is not a JSON object")
-    return await _enqueue(app, event_name, delivery_id, data)
+    digest = hashlib.sha256(body).hexdigest()
+    return await _enqueue(app, claimed_event, delivery_id, data, digest)
 
 
 async def _enqueue(
-    app: web.Application, event_name: str, delivery_id: str, data: dict[str, Any]
+    app: web.Application, event_name: str, delivery_id: str, data: dict[str, Any], digest: str
 ) -> web.Response:
     metrics = app[METRICS_KEY]
     context = {"delivery_id": delivery_id, "event": event_name, "action": data.get("action")}
+    label = event_label(event_name)
     if event_name == "ping":
-        metrics.deliveries.labels(event_name, "ignored").inc()
+        metrics.deliveries.labels(label, "ignored").inc()
         return _answer(200, "pong")
     try:
         jobs = await events.decide(sansio.Event(data, event=event_name, delivery_id=delivery_id))
     except Exception:  # An odd payload shape must never become a 5xx.
         log.warning("payload not understood", extra=context, exc_info=True)
-        metrics.deliveries.labels(event_name, "not_understood").inc()
+        metrics.deliveries.labels(label, "not_understood").inc()
         return _answer(400, "payload not understood")
     if not jobs:
-        metrics.deliveries.labels(event_name, "ignored").inc()
+        metrics.deliveries.labels(label, "ignored").inc()
         return _answer(200, "ignored")
     try:
-        accepted = await app[QUEUE_KEY].submit(delivery_id, event_name, jobs)
+        accepted = await app[QUEUE_KEY].submit(delivery_id, event_name, jobs, body_digest=digest)
     except Exception:
         log.exception("could not queue delivery", extra=context)
-        metrics.deliveries.labels(event_name, "unavailable").inc()
+        metrics.deliveries.labels(label, "unavailable").inc()
         return _answer(503, "queue unavailable, redeliver later")
     if not accepted:
-        metrics.deliveries.labels(event_name, "duplicate").inc()
+        metrics.deliveries.labels(label, "duplicate").inc()
         return _answer(200, "duplicate delivery")
-    metrics.deliveries.labels(event_name, "queued").inc()
+    metrics.deliveries.labels(label, "queued").inc()
     log.info("delivery queued", extra={**context, "jobs": len(jobs)})
     return _answer(202, "queued", jobs=len(jobs))
 
@@ -157,12 +181,9 @@ async def home(request: web.Request) -> web.Response:
     app = request.app
     healthy = await _healthy(app)
     status = dict(await app[STATUS_KEY]())
+    # Counts only: the page is public, so no repository name and no error text (which can
+    # quote one); both stay in the logs and in `fundbot` commands run by the operator.
     counts = await app[QUEUE_KEY].counts()
-    failed = await app[QUEUE_KEY].failed_jobs(limit=10)
-    rows = "".join(
-        f"<li>{html.escape(f.kind)} {html.escape(f.serial_key)}: {html.escape(f.error)}</li>"
-        for f in failed
-    )
     install_url = status.get("install_url")
     install = (
         f'<p><a href="{html.escape(str(install_url))}">Install the App</a></p>'
@@ -177,13 +198,22 @@ sized by the Open Source Pledge, and keeps it current in issues.</p>{install}
 Installations served: {int(status.get("installations", 0))}.
 Jobs queued: {counts.get("queued", 0)}, running: {counts.get("running", 0)},
 failed: {counts.get("failed", 0)}.</p>
-{"<h2>Failed jobs</h2><ul>" + rows + "</ul>" if rows else ""}
 </body></html>"""
     return web.Response(text=page, content_type="text/html")
 
 
 async def _no_status() -> Mapping[str, Any]:
     return {}
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for the aiohttp runner serving `make_app` (serve and tests alike).
+
+    auto_decompress off: aiohttp would otherwise inflate a gzip or deflate body (or refuse
+    brotli with a 400) before the handler sees its Content-Encoding; the handler refuses
+    every encoding with 415 instead, nothing inflated.
+    """
+    return {"auto_decompress": False, "access_log": None}
 
 
 def make_app(
@@ -203,6 +233,7 @@ def make_app(
     app[SETTINGS_KEY] = settings
     app[QUEUE_KEY] = queue
     app[METRICS_KEY] = metrics or Metrics()
+    app[REFUSAL_LOG_KEY] = RateLimitedLog(log, interval=60.0)
     app[STATUS_KEY] = status
     app[CHECKS_KEY] = tuple(checks)
     if webhooks:

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from fundbot.app import Running, running
 from fundbot.github.client import Pacing
 from fundbot.settings import Secret, Settings
+from fundbot.web import server_options
 from tests.app.webhooks import SECRET, delivery_headers, example
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.openapi import problems
@@ -54,6 +57,9 @@ def serve_acme_registries(fake: FakeServer) -> None:
         serve_pypi(fake, name, times=None, required=False)
 
 
+_DELIVERY_NUMBERS = itertools.count(1)
+
+
 @dataclass
 class AppUnderTest:
     fake: FakeServer
@@ -62,9 +68,18 @@ class AppUnderTest:
     started: Running
 
     async def deliver(
-        self, event: str, payload: dict[str, Any], delivery_id: str | None = None
+        self,
+        event: str,
+        payload: dict[str, Any],
+        delivery_id: str | None = None,
+        *,
+        replay: bool = False,
     ) -> int:
-        body = json.dumps(payload).encode()
+        """Send a signed delivery. GitHub's deliveries differ byte for byte (timestamps,
+        shas), and the App drops a body it accepted in the last day as a replay; tests that
+        send one payload twice as two events get a distinct body unless `replay`."""
+        sent = payload if replay else {**payload, "test_delivery": next(_DELIVERY_NUMBERS)}
+        body = json.dumps(sent).encode()
         headers = delivery_headers(event, body, delivery_id=delivery_id)
         resp = await self.client.post("/api/github/webhooks", data=body, headers=headers)
         return resp.status
@@ -159,10 +174,18 @@ async def app_under_test(
     async with running(
         settings, workers=workers, pacing=pacing, queue_backoff=queue_backoff
     ) as started:
-        server = TestServer(started.app, host="127.0.0.1")
+        server = await started_server(started.app, settings)
         async with TestClient(server) as client:
             yield AppUnderTest(fake, github, client, started)
     assert_valid_requests(github)
+
+
+async def started_server(app: web.Application, settings: Settings) -> TestServer:
+    """A started test server with the options `fundbot serve` uses (TestServer's own
+    constructor drops runner options; start_server takes them)."""
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server(**server_options(settings))
+    return server
 
 
 def assert_valid_requests(github: FakeGitHub) -> None:

@@ -415,7 +415,8 @@ def _samples(text: str) -> dict[str, float]:
 async def test_home_page_shows_installations_and_failed_jobs(
     fake: FakeServer, tmp_path: Path
 ) -> None:
-    """The home page counts installations served and lists jobs that gave up."""
+    """The home page counts installations served and jobs that gave up, naming none (it
+    is public: job keys and error texts stay in the logs)."""
     github = org()
     github.add_installation(9, "beta", [Repo("beta/app", files={})])
     serve_registry_fixtures(fake)
@@ -429,6 +430,7 @@ async def test_home_page_shows_installations_and_failed_jobs(
         page = await (await app.client.get("/")).text()
     assert "Installations served: 1." in page
     assert "failed: 1." in page
-    assert "scan_installation 9:*:" in page
+    assert "9:*" not in page
+    assert "403" not in page
     # Once the App has learnt its own name from GitHub, the page links to its install page.
     assert f'href="{app.github.base_url}/apps/fundbot/installations/new"' in page

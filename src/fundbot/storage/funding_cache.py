@@ -18,6 +18,7 @@ from fundbot.model import FundingChannel, FundingPlanOffer, PackageFunding
 from fundbot.resolve.base import PackageKey
 from fundbot.resolve.http import HttpClient, Response
 from fundbot.settings import Settings
+from fundbot.storage.private_files import prepare_database
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,6 @@ class FundingCache:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._db = _open(self.path)
             except sqlite3.DatabaseError:
@@ -228,7 +228,7 @@ class ConditionalHttpClient(HttpClient):
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=10)
+    conn = sqlite3.connect(prepare_database(path), timeout=10)
     try:
         # WAL: several workers of one App instance read and write the same file.
         conn.execute("PRAGMA journal_mode=WAL")

@@ -28,6 +28,7 @@ class Submission:
     event: str
     jobs: Sequence[Job]
     done: asyncio.Future[bool]
+    body_digest: str | None = None
 
 
 class GroupCommit:
@@ -62,12 +63,18 @@ class GroupCommit:
         """Fast path: a delivery this process has already committed."""
         return delivery_id in self._seen
 
-    async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool:
+    async def submit(
+        self,
+        delivery_id: str | None,
+        event: str,
+        jobs: Sequence[Job],
+        body_digest: str | None = None,
+    ) -> bool:
         """True once the submission is on disk; False when the delivery was seen before."""
         if delivery_id is not None and delivery_id in self._seen:
             return False
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(Submission(delivery_id, event, jobs, future))
+        self._pending.append(Submission(delivery_id, event, jobs, future, body_digest))
         self._has_pending.set()
         return await future
 
@@ -93,12 +100,32 @@ class GroupCommit:
                     submission.done.set_result(accepted)
 
 
-def write_batch(db: sqlite3.Connection, batch: Sequence[Submission], now: float) -> list[bool]:
-    """One transaction for a whole batch; a delivery recorded before gets False, no jobs."""
+def write_batch(
+    db: sqlite3.Connection,
+    batch: Sequence[Submission],
+    now: float,
+    *,
+    replay_window: float = 24 * 3600.0,
+) -> list[bool]:
+    """One transaction for a whole batch; a delivery recorded before gets False, no jobs.
+
+    "Recorded before" is by delivery id, or by the body's digest within `replay_window`: a
+    captured, signed body sent again under a fresh delivery id is a replay, not news.
+    """
     results: list[bool] = []
     db.execute("BEGIN IMMEDIATE")
     try:
         for submission in batch:
+            if submission.body_digest is not None:
+                fresh = db.execute(
+                    "INSERT INTO bodies(digest, received_at) VALUES (?, ?)"
+                    " ON CONFLICT(digest) DO UPDATE SET received_at=excluded.received_at"
+                    " WHERE bodies.received_at < ?",
+                    (submission.body_digest, now, now - replay_window),
+                ).rowcount
+                if not fresh:
+                    results.append(False)
+                    continue
             if submission.delivery_id is not None:
                 inserted = db.execute(
                     "INSERT OR IGNORE INTO deliveries(id, event, received_at) VALUES (?,?,?)",
@@ -127,6 +154,8 @@ def write_batch(db: sqlite3.Connection, batch: Sequence[Submission], now: float)
             results.append(True)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite may already have rolled back by itself (a full disk does that).
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     return results

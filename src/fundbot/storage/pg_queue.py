@@ -63,8 +63,18 @@ class PgQueue:
         """Fast path: a delivery this process committed (others' are found by the insert)."""
         return self._writes.seen(delivery_id)
 
-    async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool:
-        """Commit a delivery and its jobs; False when any process recorded it before."""
+    async def submit(
+        self,
+        delivery_id: str | None,
+        event: str,
+        jobs: Sequence[Job],
+        *,
+        body_digest: str | None = None,
+    ) -> bool:
+        """Commit a delivery and its jobs; False when any process recorded it before.
+
+        `body_digest` (replay detection) is accepted for the web front's sake but not yet
+        recorded here: PostgreSQL de-duplicates by delivery id only (issue 13, item 14)."""
         return await self._writes.submit(delivery_id, event, jobs)
 
     async def enqueue(self, jobs: Sequence[Job]) -> None:

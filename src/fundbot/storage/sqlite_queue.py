@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +25,10 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     id TEXT PRIMARY KEY,
     event TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bodies (
+    digest TEXT PRIMARY KEY,
     received_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS jobs (
@@ -41,7 +47,12 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_queued_once ON jobs(dedupe_key) WHERE state = 'queued';
 CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(state, run_after, id);
+CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
 """
+# A body byte-identical to one accepted this recently is a replay, whatever its delivery id.
+REPLAY_WINDOW = 24 * 3600.0
+# What /healthz writes: two pages' worth, so a full disk (or a page limit) shows at once.
+PROBE_BYTES = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +94,7 @@ class SqliteQueue(SqliteThread):
     def _open(self) -> None:
         # FULL: every commit is fsynced; group commit makes that affordable.
         db = self._connect(SCHEMA, synchronous="FULL")
-        # Jobs that were running when the process died run again (jobs are idempotent).
-        recovered = db.execute(
-            "UPDATE jobs SET state='queued', updated_at=? WHERE state='running'", (time.time(),)
-        ).rowcount
-        if recovered:
-            log.info("requeued interrupted jobs", extra={"count": recovered})
+        recover_interrupted(db, time.time())
 
     async def close(self) -> None:
         await self._writes.stop()
@@ -99,9 +105,17 @@ class SqliteQueue(SqliteThread):
         """Fast path: a delivery this process has already committed."""
         return self._writes.seen(delivery_id)
 
-    async def submit(self, delivery_id: str | None, event: str, jobs: Sequence[Job]) -> bool:
-        """Record a delivery and its jobs durably; False when the delivery was seen before."""
-        accepted = await self._writes.submit(delivery_id, event, jobs)
+    async def submit(
+        self,
+        delivery_id: str | None,
+        event: str,
+        jobs: Sequence[Job],
+        *,
+        body_digest: str | None = None,
+    ) -> bool:
+        """Record a delivery and its jobs durably; False when the delivery was seen before,
+        by its id or (a replay under a new id) by its body's digest within REPLAY_WINDOW."""
+        accepted = await self._writes.submit(delivery_id, event, jobs, body_digest)
         if accepted and jobs:
             self.wakeup.set()
         return accepted
@@ -112,7 +126,7 @@ class SqliteQueue(SqliteThread):
             await self.submit(None, "internal", jobs)
 
     def _write_batch(self, batch: Sequence[Submission]) -> list[bool]:
-        return write_batch(self._conn(), batch, self.clock())
+        return write_batch(self._conn(), batch, self.clock(), replay_window=REPLAY_WINDOW)
 
     # -- working ------------------------------------------------------------------------
     async def claim(self) -> ClaimedJob | None:
@@ -201,14 +215,40 @@ class SqliteQueue(SqliteThread):
         ]
 
     async def ping(self) -> bool:
-        """True while the database answers and the writer runs (for /healthz)."""
+        """True while the queue can take a delivery: the writer runs and a write commits.
+
+        A read would succeed on a full disk or a read-only directory while every webhook
+        gets a 503; so /healthz writes and syncs a few pages in the queue's directory and
+        commits a write to the database, and answers 503 until both work again.
+        """
         if not self._writes.running:
             return False
         try:
-            await asyncio.wait_for(self._run(lambda: self._conn().execute("SELECT 1")), 2.0)
-        except Exception:
+            await asyncio.wait_for(self._run(self._probe_write), 2.0)
+        except Exception as exc:
+            log.warning("queue cannot write", extra={"error": str(exc)})
             return False
         return True
+
+    def _probe_write(self) -> None:
+        probe = self.path.with_name(".write-probe")
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, bytes(PROBE_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
+        db = self._conn()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT INTO write_probe(filler) VALUES (zeroblob(?))", (PROBE_BYTES,))
+            db.execute("DELETE FROM write_probe")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     async def forget_installation(self, installation_id: int) -> None:
         await self._run(
@@ -219,14 +259,47 @@ class SqliteQueue(SqliteThread):
         )
 
     async def prune_deliveries(self, older_than: float) -> int:
-        """Forget delivery ids older than a timestamp (GitHub redelivers within days)."""
-        return await self._run(
-            lambda: (
-                self._conn()
-                .execute("DELETE FROM deliveries WHERE received_at < ?", (older_than,))
-                .rowcount
-            )
-        )
+        """Forget delivery ids older than a timestamp (GitHub redelivers within days), and
+        body digests older than the replay window."""
+
+        def prune() -> int:
+            db = self._conn()
+            db.execute("DELETE FROM bodies WHERE received_at < ?", (self.clock() - REPLAY_WINDOW,))
+            return db.execute(
+                "DELETE FROM deliveries WHERE received_at < ?", (older_than,)
+            ).rowcount
+
+        return await self._run(prune)
+
+
+def recover_interrupted(db: sqlite3.Connection, now: float) -> None:
+    """Jobs that were running when the process died run again (jobs are idempotent).
+
+    A running job may have an identical twin queued behind it (same dedupe key); putting
+    both in the queued state would break the "queued once" index and every later start.
+    The twin already stands for the same work, so the interrupted copy is dropped and the
+    twin runs once; every other interrupted job is queued again, in one transaction.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        merged = db.execute(
+            "DELETE FROM jobs WHERE state='running' AND dedupe_key IN"
+            " (SELECT dedupe_key FROM jobs WHERE state='queued')"
+        ).rowcount
+        # Two interrupted twins (possible only with an older schema): keep the oldest.
+        merged += db.execute(
+            "DELETE FROM jobs WHERE state='running' AND id NOT IN"
+            " (SELECT MIN(id) FROM jobs WHERE state='running' GROUP BY dedupe_key)"
+        ).rowcount
+        requeued = db.execute(
+            "UPDATE jobs SET state='queued', updated_at=? WHERE state='running'", (now,)
+        ).rowcount
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    if requeued or merged:
+        log.info("requeued interrupted jobs", extra={"count": requeued, "merged": merged})
 
 
 def _conflicts(key: str, running: set[str]) -> bool:

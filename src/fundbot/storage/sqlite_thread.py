@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from fundbot.storage.private_files import prepare_database
+
 T = TypeVar("T")
 
 
@@ -23,8 +25,9 @@ class SqliteThread:
 
     def _connect(self, schema: str, *, synchronous: str = "NORMAL") -> sqlite3.Connection:
         """Open in WAL mode (readers never block the writer) and create the schema."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(
+            prepare_database(self.path), isolation_level=None, check_same_thread=False
+        )
         db.execute("PRAGMA journal_mode=WAL")
         db.execute(f"PRAGMA synchronous={synchronous}")
         db.executescript(schema)

@@ -1,0 +1,353 @@
+"""Issue 13's hardening, item by item, driven through the server (or the CLI) where it can be:
+restarts after any crash, health that tells the truth, and nothing for hostile senders."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import resource
+import signal
+import stat
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from fundbot.cli import main
+from fundbot.jobs.model import Job
+from fundbot.logs import setup_logging
+from fundbot.metrics import GITHUB_EVENTS
+from fundbot.settings import Secret, Settings
+from fundbot.storage.sqlite_queue import SqliteQueue
+from fundbot.web import make_app
+from tests.app.harness import acme, app_under_test, serve_registry_fixtures, started_server
+from tests.app.webhooks import SECRET, delivery_headers, example, examples
+from tests.fakes.github import FakeGitHub
+from tests.fakes.server import FakeServer
+
+
+@pytest.fixture
+async def queue(tmp_path: Path) -> AsyncIterator[SqliteQueue]:
+    q = SqliteQueue(tmp_path / "queue.sqlite3")
+    await q.start()
+    yield q
+    await q.close()
+
+
+@pytest.fixture
+async def client(queue: SqliteQueue) -> AsyncIterator[TestClient[Any, Any]]:
+    settings = Settings(webhook_secret=Secret(SECRET))
+    app = make_app(settings, queue=queue)
+    async with TestClient(await started_server(app, settings)) as c:
+        yield c
+
+
+async def _post(
+    client: TestClient[Any, Any], event: str, body: bytes, **headers: str
+) -> tuple[int, dict[str, Any]]:
+    sent = {**delivery_headers(event, body), **headers}
+    resp = await client.post("/api/github/webhooks", data=body, headers=sent)
+    return resp.status, await resp.json()
+
+
+def _created() -> bytes:
+    return json.dumps(example("installation", "created")).encode()
+
+
+# -- 1. restart after a crash ----------------------------------------------------------------------
+
+
+async def test_1_restart_with_a_running_job_and_its_queued_twin(tmp_path: Path) -> None:
+    """The process dies while a job runs and an identical job waits: every later start
+    works, and the work runs exactly once more."""
+    path = tmp_path / "q.sqlite3"
+    first = SqliteQueue(path)
+    await first.start()
+    await first.enqueue([Job("scan_repository", 1, "o/a")])
+    assert await first.claim() is not None
+    await first.enqueue([Job("scan_repository", 1, "o/a")])  # the twin, queued meanwhile
+    await first.close()  # never completed: as good as a kill
+    for _ in range(3):  # start after start after start
+        again = SqliteQueue(path)
+        await again.start()
+        assert await again.counts() == {"queued": 1, "running": 0, "failed": 0}
+        await again.close()
+    last = SqliteQueue(path)
+    await last.start()
+    claimed = await last.claim()
+    assert claimed is not None
+    assert claimed.job.repository == "o/a"
+    assert await last.claim() is None
+    await last.complete(claimed)
+    assert await last.counts() == {"queued": 0, "running": 0, "failed": 0}
+    await last.close()
+
+
+async def test_1_the_app_starts_over_a_crashed_queue(fake: FakeServer, tmp_path: Path) -> None:
+    """Through the server: a queue left with a running job and its queued twin starts, and
+    the installation ends scanned and published once."""
+    queue = SqliteQueue(tmp_path / "queue.sqlite3")
+    await queue.start()
+    await queue.enqueue([Job("scan_installation", 7)])
+    assert await queue.claim() is not None
+    await queue.enqueue([Job("scan_installation", 7)])
+    await queue.close()
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        assert (await app.client.get("/healthz")).status == 200
+        await app.settle()
+        assert await app.started.context.queue.counts() == {
+            "queued": 0,
+            "running": 0,
+            "failed": 0,
+        }
+    assert len(github.bot_issues("acme/shop")) == 1
+    assert len(github.bot_issues("acme/.github")) == 1
+
+
+# -- 4. /healthz tells whether the queue can write -------------------------------------------------
+
+
+@contextlib.contextmanager
+def writes_fail() -> Iterator[None]:
+    """No file of this process may grow past 4 KB (EFBIG): as a full disk looks to us, and
+    it works even for root, whom a read-only directory does not stop."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+async def test_4_healthz_is_503_while_the_queue_cannot_write(
+    client: TestClient[Any, Any], queue: SqliteQueue
+) -> None:
+    """Writes fail while reads still work: /healthz says 503, and 200 once writes work."""
+    assert (await client.get("/healthz")).status == 200
+    with writes_fail():
+        assert (await client.get("/healthz")).status == 503
+    assert (await client.get("/healthz")).status == 200
+    assert (await _post(client, "installation", _created()))[0] == 202
+
+
+# -- 10. no compressed webhooks --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "x-anything"])
+async def test_10_encoded_bodies_are_refused_before_inflating(
+    client: TestClient[Any, Any], encoding: str
+) -> None:
+    """Any Content-Encoding but identity: 415 (a gzip bomb would otherwise be inflated)."""
+    body = b"\x1f\x8b" + os.urandom(64)  # not even valid: nothing may try to inflate it
+    status, answer = await _post(client, "push", body, **{"Content-Encoding": encoding})
+    assert status == 415
+    assert "Content-Encoding" in answer["status"]
+
+
+# -- 11. odd signature headers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["sha256=é" + "0" * 63, "sha256=" + "ü" * 64, "sha256=zz", "sha256=", "sha256=\t", "🔑"],
+)
+async def test_11_malformed_signatures_are_401_never_500(
+    client: TestClient[Any, Any], signature: str
+) -> None:
+    """Non-ASCII or malformed `X-Hub-Signature-256`: 401."""
+    body = _created()
+    headers = {**delivery_headers("installation", body), "X-Hub-Signature-256": signature}
+    assert await _raw_status(client, "POST", "/api/github/webhooks", headers, body) == 401
+
+
+async def _raw_status(
+    client: TestClient[Any, Any], method: str, path: str, headers: dict[str, str], body: bytes
+) -> int:
+    """One HTTP/1.1 request written by hand, headers as UTF-8 bytes (aiohttp's client would
+    refuse them), and the status it gets."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {client.host}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    lines += [f"Content-Length: {len(body)}", "", ""]
+    writer.write("\r\n".join(lines).encode("utf-8") + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+# -- 13. metric labels from a fixed set; unauthenticated requests log little -----------------------
+
+
+async def test_13_labels_come_from_a_fixed_set(client: TestClient[Any, Any]) -> None:
+    """Invented event names are counted as `other`; refused requests as `unauthenticated`."""
+    for n in range(5):
+        await _post(client, f"made-up-{n}", b'{"action": "x"}')
+        await _post(client, f"forged-{n}", b"{}", **{"X-Hub-Signature-256": "sha256=00"})
+    metrics = await (await client.get("/metrics")).text()
+    assert "made-up" not in metrics
+    assert "forged" not in metrics
+    assert 'event="other",outcome="ignored"} 5.0' in metrics
+    assert 'event="unauthenticated",outcome="bad_signature"} 5.0' in metrics
+
+
+def test_13_every_real_event_name_is_a_label() -> None:
+    """Every event of GitHub's published examples keeps its own label."""
+    assert set(examples()) <= GITHUB_EVENTS
+
+
+async def test_13_refusals_log_one_line_per_minute(
+    client: TestClient[Any, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stream of forged deliveries writes one log line, not one each."""
+    caplog.set_level(logging.WARNING, logger="fundbot.web")
+    for _ in range(20):
+        await _post(client, "push", b"{}", **{"X-Hub-Signature-256": "sha256=00"})
+    assert [r.getMessage() for r in caplog.records] == ["bad signature"]
+
+
+# -- 14. replays -----------------------------------------------------------------------------------
+
+
+async def test_14_a_replayed_body_does_nothing_whatever_its_delivery_id(
+    client: TestClient[Any, Any], queue: SqliteQueue
+) -> None:
+    """A signed body captured and sent again under fresh delivery ids: 200, no job."""
+    body = _created()
+    first = await _post(client, "installation", body, **{"X-GitHub-Delivery": "a"})
+    again = await _post(client, "installation", body, **{"X-GitHub-Delivery": "b"})
+    assert first == (202, {"status": "queued", "jobs": 1})
+    assert again == (200, {"status": "duplicate delivery"})
+    assert (await queue.counts())["queued"] == 1
+    claimed = await queue.claim()
+    assert claimed is not None
+    await queue.complete(claimed)
+    # Even once its job is done: the body alone is the replay.
+    assert (await _post(client, "installation", body, **{"X-GitHub-Delivery": "c"}))[0] == 200
+    assert (await queue.counts())["queued"] == 0
+
+
+async def test_14_replay_memory_lasts_a_day(tmp_path: Path) -> None:
+    """After 24 hours the same body is news again (and the digest is pruned)."""
+    now = [1_000_000.0]
+    queue = SqliteQueue(tmp_path / "q.sqlite3", clock=lambda: now[0])
+    await queue.start()
+    job = [Job("scan_installation", 1)]
+    try:
+        assert await queue.submit("a", "installation", job, body_digest="d")
+        now[0] += 23 * 3600
+        assert not await queue.submit("b", "installation", job, body_digest="d")
+        now[0] += 2 * 3600
+        assert await queue.submit("c", "installation", job, body_digest="d")
+    finally:
+        await queue.close()
+
+
+# -- 16. private files -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    old = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.usefixtures("loose_umask")
+async def test_16_data_dir_is_0700_and_its_files_0600(fake: FakeServer, tmp_path: Path) -> None:
+    """With umask 000 the App still creates its data directory 0700 and every file 0600."""
+    data = tmp_path / "fresh" / "data"
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, data, github) as app:
+        await app.install()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {"queue.sqlite3", "state.sqlite3"}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_16_settings_check_creates_the_directory_0700(tmp_path: Path) -> None:
+    """`serve` and `scan` check FUNDBOT_DATA_DIR first: that check creates it 0700."""
+    settings = Settings(data_dir=tmp_path / "new")
+    settings.check_data_dir()
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
+
+
+# -- 17. the home page shows counts only -----------------------------------------------------------
+
+
+async def test_17_home_page_shows_counts_not_names_or_errors(
+    client: TestClient[Any, Any], queue: SqliteQueue
+) -> None:
+    """A failed job of a private repository: `/` counts it, names neither it nor the error."""
+    await queue.enqueue([Job("scan_repository", 7, "acme/secret-project")])
+    claimed = await queue.claim()
+    assert claimed is not None
+    queue.max_attempts = 1
+    await queue.fail(claimed, "404 on acme/secret-project: token for bob expired")
+    home = await (await client.get("/")).text()
+    metrics = await (await client.get("/metrics")).text()
+    assert "failed: 1" in home
+    for text in (home, metrics):
+        assert "secret-project" not in text
+        assert "expired" not in text
+
+
+# -- 18. Probot's LOG_LEVEL values -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "level"),
+    [
+        ("trace", logging.DEBUG),
+        ("debug", logging.DEBUG),
+        ("info", logging.INFO),
+        ("warn", logging.WARNING),
+        ("error", logging.ERROR),
+        ("fatal", logging.CRITICAL),
+        ("WARNING", logging.WARNING),
+    ],
+)
+def test_18_probot_log_levels_start_serve(
+    value: str,
+    level: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`fundbot serve` with a Probot LOG_LEVEL gets past its settings (here it then stops
+    at the missing APP_ID), and the level maps onto Python's."""
+    monkeypatch.setenv("LOG_LEVEL", value)
+    monkeypatch.delenv("APP_ID", raising=False)
+    assert main(["serve", "--env-file", str(tmp_path / "none.env")]) == 2
+    err = capsys.readouterr().err
+    assert "LOG_LEVEL" not in err
+    assert "APP_ID" in err
+    root = logging.getLogger()
+    saved = root.level, root.handlers[:]
+    try:
+        setup_logging(value)
+        assert root.level == level
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+
+
+def test_18_an_unknown_level_is_named() -> None:
+    with pytest.raises(Exception, match="LOG_LEVEL"):
+        Settings.from_env({"LOG_LEVEL": "verbose"})
