@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final, Literal
@@ -78,6 +79,11 @@ class FundbotConfig:
     labels: tuple[str, ...]
     pull_request_comments: bool
     sponsors_frequency: SponsorsFrequency
+    # The repository holding the payments ledger (`.github/fundbot/payments/*.csv`);
+    # None: the plan repository.
+    payments_repository: str | None = None
+    # `report_url`, `last_report_date` (YYYY-MM-DD) of the Open Source Pledge report.
+    pledge: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
 
 
 DEFAULT_CONFIG: FundbotConfig  # built on first use by `__getattr__`, never at import
@@ -252,6 +258,11 @@ def _build(merged: Mapping[str, Any]) -> FundbotConfig:
             value = tuple(value)
         elif f.name in ("transitive_weight", "max_share"):
             value = float(value)
+        elif f.name == "pledge":
+            # YAML reads an unquoted 2025-10-08 as a date: kept as the text it was.
+            value = MappingProxyType(
+                {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in value.items()}
+            )
         values[f.name] = value
     return FundbotConfig(**values)
 

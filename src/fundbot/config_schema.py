@@ -123,8 +123,12 @@ def choice(options: tuple[str, ...]) -> Checker:
     return check
 
 
-def text(pattern: re.Pattern[str] | None, expected: str, limit: int = 256) -> Checker:
+def text(
+    pattern: re.Pattern[str] | None, expected: str, limit: int = 256, *, nullable: bool = False
+) -> Checker:
     def check(file: str, key: str, value: object) -> list[ConfigProblem]:
+        if value is None and nullable:
+            return []
         fits = isinstance(value, str) and bool(value.strip()) and len(value) <= limit
         if fits and (pattern is None or pattern.match(str(value))):
             return []
@@ -166,6 +170,41 @@ def mapping_of(keys: tuple[str, ...], value: Checker) -> Checker:
     return check
 
 
+PLEDGE_KEYS: Final = ("report_url", "last_report_date")
+_URL: Final = re.compile(r"^https?://[^\s/]+\.[^\s/]+(/\S*)?$")
+
+
+def pledge_settings(file: str, key: str, value: object) -> list[ConfigProblem]:
+    """`pledge:` — `report_url` (the published report) and `last_report_date`, each or null."""
+    if not isinstance(value, Mapping):
+        return _problem(file, key, value, f"a mapping with keys among {', '.join(PLEDGE_KEYS)}")
+    problems: list[ConfigProblem] = []
+    for sub, entry in value.items():
+        dotted = f"{key}.{key_name(sub)}"
+        if sub not in PLEDGE_KEYS:
+            problems.append(unknown_key(file, dotted, PLEDGE_KEYS))
+        elif entry is None:
+            continue
+        elif sub == "report_url":
+            if not (isinstance(entry, str) and len(entry) <= 2000 and _URL.match(entry)):
+                problems += _problem(file, dotted, entry, "an http(s) URL, or null")
+        elif not _is_day(entry):
+            problems += _problem(file, dotted, entry, "a date like 2025-10-08, or null")
+    return problems
+
+
+def _is_day(value: object) -> bool:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
 def extends(file: str, key: str, value: object) -> list[ConfigProblem]:
     expected = "`repo`, `owner/repo` or `owner/repo:path/to/file.yml` (Probot's `_extends`)"
     if isinstance(value, str) and EXTENDS_RE.match(value) and ".." not in value.split(":")[-1]:
@@ -201,6 +240,10 @@ SCHEMA: Final[dict[str, Checker]] = {
     "labels": list_of(_LABEL, "label names", unique=True, limit=20),
     "pull_request_comments": boolean,
     "sponsors_frequency": choice(SPONSORS_FREQUENCIES),
+    "payments_repository": text(
+        _REPO_NAME, "a repository name in the organisation, like finance, or null", nullable=True
+    ),
+    "pledge": pledge_settings,
     EXTENDS_KEY: extends,
 }
 SETTINGS_KEYS: Final = tuple(k for k in SCHEMA if k != EXTENDS_KEY)

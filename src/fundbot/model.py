@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Final, Literal, get_args
 
 Scope = Literal["runtime", "dev", "test", "build", "optional", "peer"]
@@ -177,6 +178,18 @@ class PlanLine:
     repositories: tuple[str, ...]  # `owner/repo` of the organisation's repos using them
     attribution: tuple[Attribution, ...] = ()
     funded_elsewhere: bool = False
+    # Whole USD paid to this recipient in the plan's year, from the payments ledger.
+    paid_usd: int = 0
+
+    @property
+    def remaining_usd(self) -> int:
+        """What is still to pay this year; never negative (an overpaid line has 0 left)."""
+        return max(0, self.amount - self.paid_usd)
+
+    @property
+    def overpaid_usd(self) -> int:
+        """How much more than its line the recipient was paid (0 when not overpaid)."""
+        return max(0, self.paid_usd - self.amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +240,23 @@ class Exclusion:
 
 
 @dataclass(frozen=True, slots=True)
+class Payment:
+    """Money that moved: one row of the payments ledger (or one reconstructed payment)."""
+
+    date: str  # YYYY-MM-DD
+    recipient: str  # a recipient id, as plan lines write them (`github:hynek`, `url:https://…`)
+    amount: Decimal  # in `currency`
+    currency: str  # ISO 4217, upper case
+    amount_usd: Decimal  # what the Pledge counts; equal to `amount` for USD
+    platform: str
+    reference: str  # unique per source: a transaction or invoice id
+    note: str = ""
+    source: str = ""  # where it was read: `payments/2026.csv:4`, `GitHub Sponsors`
+    # Rebuilt from sponsorships and GitHub's billing rules, not read from a statement.
+    reconstructed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """How much to give whom, per year."""
 
@@ -244,3 +274,10 @@ class Plan:
     fingerprint: str = ""
     dependencies_covered: int = 0
     notes: tuple[str, ...] = field(default=())
+    # Planned against paid (set by `ledger.reconcile`; absent, nothing is known of payments).
+    paid_known: bool = False
+    paid_year: int | None = None
+    paid_usd: int = 0  # every payment of the year, in the plan or outside it
+    payments_outside_plan: int = 0  # USD to recipients the plan does not list
+    payments: tuple[Payment, ...] = ()  # the year's payments, oldest first
+    months_left: int = 12  # months of the plan's year still to come, this one included

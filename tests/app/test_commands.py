@@ -526,7 +526,8 @@ async def test_state_survives_plain_rescans_and_reaches_the_pledge_report(
     fake: FakeServer, tmp_path: Path
 ) -> None:
     """After a push rescans and re-renders, the state holds; the App's plan marks the line,
-    the Pledge report counts it as paid and the Sponsors file leaves it out."""
+    the Pledge report counts nothing as paid (no payment is recorded: a plan is not money)
+    and the Sponsors file leaves it out."""
     github = organisation()
     serve_acme_registries(fake)
     async with app_under_test(fake, tmp_path, github) as app:
@@ -545,7 +546,7 @@ async def test_state_survives_plain_rescans_and_reaches_the_pledge_report(
     (line,) = [line for line in plan.lines if line.recipient == FLASK]
     assert line.funded_elsewhere
     report = pledge_report(plan, year=2026, url="https://acme.example", report_date="2026-11-28")
-    assert report["usdAmountPaid"] == sum(line.amount for line in plan.lines) == plan.budget
+    assert report["usdAmountPaid"] == 0
     assert "palletsprojects" not in sponsors_csv(plan, "monthly")
 
 

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from fundbot import __version__
-from fundbot.cli import config_cmd, db, deps, scan, serve, setup, worker
+from fundbot.cli import config_cmd, db, deps, payments, scan, serve, setup, worker
 from fundbot.logs import setup_logging
 
 # Explicit, in the order `fundbot --help` shows them.
-COMMANDS: tuple[ModuleType, ...] = (scan, deps, config_cmd, setup, serve, worker, db)
+COMMANDS: tuple[ModuleType, ...] = (scan, deps, config_cmd, payments, setup, serve, worker, db)
 
 EXIT_OK = 0
 EXIT_USAGE = 2

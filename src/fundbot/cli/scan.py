@@ -18,11 +18,20 @@ from fundbot.cli.deps import nothing_found
 from fundbot.cli.scan_output import print_table, unchecked_summary
 from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
 from fundbot.errors import ConfigError, ConfigProblem, SettingsError
-from fundbot.model import Dependency, DeveloperCount, PackageFunding, Plan, ScanResult
+from fundbot.ledger.local import read_ledger
+from fundbot.ledger.reconcile import reconcile
+from fundbot.model import Dependency, DeveloperCount, PackageFunding, Payment, Plan, ScanResult
 from fundbot.pipeline import Estimate, Funding, Planned, Repositories, plan_repositories
 from fundbot.render.context import IssueContext
-from fundbot.render.exports import plan_csv, plan_json, pledge_post, pledge_report, sponsors_csv
+from fundbot.render.exports import plan_csv, plan_json, sponsors_csv
 from fundbot.render.issue import render_plan_issue
+from fundbot.render.pledge import (
+    NO_URL_NOTE,
+    next_report_due,
+    pledge_post,
+    pledge_report,
+    report_problems,
+)
 from fundbot.resolve.resolver import ResolveStats, resolve_dependencies
 from fundbot.scan import scan_tree
 from fundbot.scan.local_git import estimate_developers, repository_name
@@ -91,7 +100,19 @@ def add_parser(sub: Any) -> None:
         type=int,
         metavar="YYYY",
         default=datetime.date.today().year,
-        help="the year of the Pledge report (--format pledge)",
+        help="the year of the plan's payments and of the Pledge report (default: this year)",
+    )
+    parser.add_argument(
+        "--payments",
+        type=Path,
+        metavar="PATH",
+        help="a payments ledger file, or a directory of them (like .github/fundbot/payments): "
+        "the plan shows planned against paid, the Pledge report what was paid",
+    )
+    parser.add_argument(
+        "--report-url",
+        metavar="URL",
+        help="where the Pledge report is published (default: `pledge.report_url` in the config)",
     )
     parser.set_defaults(run=run)
 
@@ -118,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
     settings, config, problems = prepared
     for problem in problems:
         _say(f"warning: {problem} (the defaults apply meanwhile)")
+    payments = _payments(args)
+    if payments is None:
+        return 2
     result = scan_tree(args.path, ignore_paths=config.ignore_paths)
     if not result.dependencies and not result.errors:
         _say(nothing_found(args.path, config.ignore_paths))
@@ -130,11 +154,27 @@ def run(args: argparse.Namespace) -> int:
     for note in stats.notes:
         _say(f"note: {note}")
     plan, funding = planned.plan, planned.funding
+    if args.payments is not None:
+        plan = reconcile(plan, payments, args.year)
     _print(args, plan, result, funding, (config, problems), owner or name)
     if args.format != "table":
         # The table says these itself; other formats go to files, so tell the person here.
         _warn_unchecked_and_unreadable(plan, result)
     return 0
+
+
+def _payments(args: argparse.Namespace) -> list[Payment] | None:
+    """The ledger at --payments (each bad row said on stderr), [] without; None: unusable."""
+    if args.payments is None:
+        return []
+    try:
+        ledger = read_ledger(args.payments)
+    except FileNotFoundError:
+        _say(f"fundbot scan: --payments {args.payments} does not exist")
+        return None
+    for problem in ledger.problems:
+        _say(f"warning: {problem} (left out)")
+    return list(ledger.payments)
 
 
 def _prepare(
@@ -326,9 +366,28 @@ def _print(
     elif fmt == "sponsors-csv":
         sys.stdout.write(sponsors_csv(plan, config.sponsors_frequency))
     elif fmt == "pledge":
-        today = datetime.date.today().isoformat()
-        entry = pledge_report(plan, year=args.year, url="", report_date=today)
-        sys.stdout.write(json.dumps({"annualReports": [entry]}, indent=2) + "\n\n")
-        sys.stdout.write(pledge_post(plan, year=args.year, organisation=organisation) + "\n")
+        _print_pledge(args, plan, config, organisation)
     else:
         print_table(plan, result, funding, Console(highlight=False))
+
+
+def _print_pledge(
+    args: argparse.Namespace, plan: Plan, config: FundbotConfig, organisation: str
+) -> None:
+    """The member entry (only with a real URL to put in it), then the post; notes on stderr."""
+    if args.payments is None:
+        _say("note: no --payments ledger: nothing is recorded as paid, so the post is a draft")
+    url = args.report_url or config.pledge.get("report_url")
+    today = datetime.date.today().isoformat()
+    entry = pledge_report(plan, year=args.year, url=url or "", report_date=today)
+    wrong = report_problems(entry)
+    if not url:
+        _say(f"note: {NO_URL_NOTE}")
+    elif wrong:
+        _say("note: the Pledge entry is not shown: " + "; ".join(wrong))
+    else:
+        sys.stdout.write(json.dumps({"annualReports": [entry]}, indent=2) + "\n\n")
+    last = config.pledge.get("last_report_date")
+    if last:
+        _say(f"note: the next Pledge report is due by {next_report_due(last).isoformat()}")
+    sys.stdout.write(pledge_post(plan, year=args.year, organisation=organisation) + "\n")

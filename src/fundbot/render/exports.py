@@ -6,19 +6,17 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
 
 from fundbot.model import Plan
-from fundbot.render.markdown import escape, github_handle, table, user_link
+from fundbot.render.markdown import github_handle
+
+# The Pledge report moved to render/pledge.py; imported from here by older callers.
+from fundbot.render.pledge import pledge_post as pledge_post
+from fundbot.render.pledge import pledge_report as pledge_report
 from fundbot.render.text import (
-    PLEDGE_MINIMUM,
-    PLEDGE_URL,
-    money,
     per_month,
-    platform_name,
-    plural,
-    strong_money,
 )
 
 SPONSORS_HEADER: Final = ("Maintainer username", "Sponsorship amount in USD")
@@ -57,6 +55,9 @@ def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
     Monthly amounts are the yearly amount / 12 rounded to whole dollars, halves up, and at
     least $1 (GitHub's minimum); one-time amounts are the yearly amount. Lines funded
     elsewhere and handles that are not valid GitHub logins are left out.
+
+    With the year's payments known (`plan.paid_known`) only what remains is offered: a
+    one-time amount of the remainder, or the remainder spread over the months left.
     """
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
@@ -64,11 +65,21 @@ def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
         handle = github_handle(line.handle)
         if line.platform != "github" or line.funded_elsewhere or handle is None:
             continue
+        due = line.remaining_usd if plan.paid_known else line.amount
+        if due <= 0:
+            continue
         names.setdefault(handle.lower(), handle)
-        totals[handle.lower()] = totals.get(handle.lower(), 0) + line.amount
+        totals[handle.lower()] = totals.get(handle.lower(), 0) + due
+    months = max(1, plan.months_left) if plan.paid_known else 12
     rows = []
     for key, yearly in totals.items():
-        amount = max(1, per_month(yearly)) if frequency == "monthly" else max(1, yearly)
+        if frequency == "one-time":
+            amount = max(1, yearly)
+        elif months == 12:
+            amount = max(1, per_month(yearly))
+        else:
+            spread = (Decimal(yearly) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            amount = max(1, int(spread))
         rows.append((names[key], amount))
     return _csv(SPONSORS_HEADER, rows)
 
@@ -130,82 +141,33 @@ def plan_json(
             {"package": e.package, "kind": e.kind, "reason": e.reason} for e in plan.excluded
         ],
     }
+    if plan.paid_known:
+        body.update(paid_json(plan))
+        for entry, line in zip(lines, plan.lines, strict=True):
+            entry.update(paid_usd=line.paid_usd, remaining_usd=line.remaining_usd)
     found = [asdict(e) for e in plan.errors] if errors is None else errors
     return {"plan": body, "dependencies": dependencies or [], "errors": found}
 
 
-def pledge_report(
-    plan: Plan, *, year: int, url: str, report_date: str, paid: int | None = None
-) -> dict[str, Any]:
-    """The `annualReports` entry of an Open Source Pledge member file.
-
-    `paid` is what was actually paid; without it the plan's total is reported.
-    """
-    date.fromisoformat(report_date)  # a malformed date fails here, not on the Pledge's side
+def paid_json(plan: Plan) -> dict[str, Any]:
+    """Planned against paid for the JSON form: totals and the year's payments."""
     return {
-        "url": url,
-        "year": year,
-        "reportDate": report_date,
-        "averageNumberOfDevs": plan.developers,
-        "usdAmountPaid": sum(line.amount for line in plan.lines) if paid is None else paid,
+        "paid_year": plan.paid_year,
+        "paid_usd": plan.paid_usd,
+        "payments_outside_plan": plan.payments_outside_plan,
+        "payments": [
+            {
+                "date": p.date,
+                "recipient": p.recipient,
+                "amount": str(p.amount),
+                "currency": p.currency,
+                "amount_usd": str(p.amount_usd),
+                "platform": p.platform,
+                "reference": p.reference,
+                "note": p.note,
+                "source": p.source,
+                "reconstructed": p.reconstructed,
+            }
+            for p in plan.payments
+        ],
     }
-
-
-def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
-    """A Markdown draft of the itemised blog post the Pledge asks members to publish."""
-    org = escape(organisation)
-    total = sum(line.amount for line in plan.lines)
-    rows = [
-        [
-            user_link(line.platform, line.handle, line.url),
-            escape(platform_name(line.platform)),
-            money(line.amount),
-            ", ".join(escape(p, limit=80) for p in line.packages[:5])
-            + (f" and {len(line.packages) - 5:,} more" if len(line.packages) > 5 else ""),
-        ]
-        for line in plan.lines
-    ]
-    listing = (
-        table(["Recipient", "Platform", "Amount", "For"], rows)
-        if rows
-        else "*(no payments this year)*"
-    )
-    return "\n\n".join(
-        [
-            f"# {org} and the Open Source Pledge in {year}",
-            f"In {year}, {org} paid {strong_money(total)} to the people who maintain the open "
-            f"source we depend on: {_per_developer(plan, total)}{_against_pledge(plan, total)}.",
-            "## Where the money went",
-            listing,
-            "## How we chose",
-            "We listed the dependencies of every repository we maintain and found where each "
-            "project accepts money. Each dependency counted by how we use it (runtime "
-            "dependencies more than development tools, direct ones more than transitive ones), "
-            "each recipient received its share of that weight, and no single recipient "
-            "received more than a fixed share of the total." + _unfunded(plan),
-        ]
-    )
-
-
-def _against_pledge(plan: Plan, total: int) -> str:
-    """`, as the Pledge asks…` only when the money per developer meets the Pledge's minimum."""
-    pledge = f"[Open Source Pledge]({PLEDGE_URL})"
-    if plan.developers and total >= plan.developers * PLEDGE_MINIMUM:
-        return f", as the {pledge} asks of its members"
-    return f", where the {pledge} asks its members for {money(PLEDGE_MINIMUM)} per developer"
-
-
-def _unfunded(plan: Plan) -> str:
-    if not plan.unfunded:
-        return ""
-    count = plural(len(plan.unfunded), "dependency", "dependencies")
-    return f" {count} we use had no known way to receive money."
-
-
-def _per_developer(plan: Plan, total: int) -> str:
-    """`$2,000 for each of our 10 developers`, or the average when the total differs."""
-    developers = plural(plan.developers, "developer")
-    if total == plan.developers * plan.per_developer:
-        return f"{money(plan.per_developer)} for each of our {developers}"
-    average = money(total / plan.developers) if plan.developers else money(total)
-    return f"{average} on average for each of our {developers}"

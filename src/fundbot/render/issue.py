@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Final
 
 from fundbot.model import Plan, PlanLine
-from fundbot.render import problems, sections
+from fundbot.render import paid, problems, sections
 from fundbot.render.commands import commands_section
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, fit_data, marker, plan_data
@@ -40,10 +40,14 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
     parts = [
         marker("plan", ctx.owner),
         sections.plan_summary(plan),
+        paid.progress(plan),
         sections.elsewhere_sentence(plan, ctx),
         sections.estimate_hint(plan, ctx),
         sections.notes(plan),
-        sections.plan_table(plan, ctx) or NO_LINES,
+        (paid.paid_table(plan, ctx) if plan.paid_known else sections.plan_table(plan, ctx))
+        or NO_LINES,
+        paid.overpaid_note(plan),
+        paid.outside_plan(plan),
         problems.config_problems(ctx.config_problems),
         problems.unreadable_files(plan.errors),
         commands_section(plan.lines, ctx.state) if ctx.interactive else "",

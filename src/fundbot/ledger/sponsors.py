@@ -1,0 +1,132 @@
+"""GitHub Sponsors payments rebuilt from sponsorship activity, since GitHub's API has no
+billing history.
+
+The rules are those of the Open Source Pledge's own reporter
+(github.com/opensourcepledge/osp-github-reporter, `reconstruct_payments`):
+- a new sponsorship is charged on the day it starts; a one-time tier only then;
+- the first monthly sponsorship fixes the account's billing day of the month, and every
+  monthly sponsorship is charged on that day from then on;
+- a tier change changes the amount from the next billing day; a change to a one-time tier is
+  one payment and the end of the monthly one;
+- a cancellation stops the charges; a refund is a negative payment.
+Every payment so built is marked `reconstructed`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from fundbot.model import Payment
+
+SOURCE: Final = "GitHub Sponsors (reconstructed)"
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One entry of `sponsorsActivities(includeAsSponsor: true)`."""
+
+    action: str  # NEW_SPONSORSHIP, CANCELLED_SPONSORSHIP, TIER_CHANGE, REFUND, …
+    day: datetime.date
+    login: str  # the sponsored account
+    cents: int  # the tier's monthly price (or one-time price)
+    one_time: bool
+
+    @classmethod
+    def from_node(cls, node: Mapping[str, Any]) -> Activity | None:
+        """An activity from a GraphQL node; None when a field it needs is missing."""
+        try:
+            tier = node.get("sponsorsTier") or {}
+            login = str((node.get("sponsorable") or {})["login"])
+            day = datetime.date.fromisoformat(str(node["timestamp"])[:10])
+            return cls(
+                action=str(node["action"]),
+                day=day,
+                login=login,
+                cents=int(tier.get("monthlyPriceInCents") or 0),
+                one_time=bool(tier.get("isOneTime")),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def reconstruct(activities: Iterable[Activity], until: datetime.date) -> list[Payment]:
+    """Every payment the activities imply, from the first activity to `until` inclusive."""
+    by_day: dict[datetime.date, list[Activity]] = {}
+    for activity in activities:
+        by_day.setdefault(activity.day, []).append(activity)
+    if not by_day:
+        return []
+    payments: list[Payment] = []
+    monthly: dict[str, int] = {}  # login -> cents charged each billing day
+    billing_day: int | None = None
+    day = min(by_day)
+    while day <= until:
+        today = by_day.get(day, [])
+        for activity in today:
+            if activity.action == "CANCELLED_SPONSORSHIP":
+                monthly.pop(activity.login, None)
+            elif activity.action == "TIER_CHANGE":
+                if activity.one_time:
+                    monthly.pop(activity.login, None)
+                    payments.append(_payment(day, activity.login, activity.cents, "one-time tier"))
+                else:
+                    monthly[activity.login] = activity.cents
+            elif activity.action == "REFUND":
+                payments.append(_payment(day, activity.login, -activity.cents, "refund"))
+        if not monthly:
+            billing_day = None
+        if billing_day is not None and day.day == billing_day:
+            for login, cents in monthly.items():
+                payments.append(_payment(day, login, cents, "monthly sponsorship"))
+        for activity in today:
+            if activity.action == "NEW_SPONSORSHIP":
+                kind = "one-time sponsorship" if activity.one_time else "new sponsorship"
+                payments.append(_payment(day, activity.login, activity.cents, kind))
+                if not activity.one_time:
+                    billing_day = billing_day or day.day
+                    monthly[activity.login] = activity.cents
+        day += datetime.timedelta(days=1)
+    return payments
+
+
+def _payment(day: datetime.date, login: str, cents: int, kind: str) -> Payment:
+    amount = Decimal(cents) / 100
+    iso = day.isoformat()
+    return Payment(
+        date=iso,
+        recipient=f"github:{login.casefold()}",
+        amount=amount,
+        currency="USD",
+        amount_usd=amount,
+        platform="github",
+        reference=f"github-sponsors:{login.casefold()}:{iso}:{kind}",
+        note=f"{kind} (reconstructed from GitHub Sponsors activity)",
+        source=SOURCE,
+        reconstructed=True,
+    )
+
+
+def without_recorded(
+    reconstructed: Sequence[Payment], recorded: Sequence[Payment]
+) -> list[Payment]:
+    """Reconstructed payments the ledger does not already hold.
+
+    One is left out when a ledger row has its reference, or when the ledger records a GitHub
+    payment to the same account in the same month (an imported export names GitHub's own
+    transaction ids, which a reconstruction cannot know): a payment is never counted twice.
+    """
+    references = {p.reference for p in recorded}
+    months = {
+        (p.recipient, p.date[:7])
+        for p in recorded
+        if p.platform == "github" and not p.reconstructed
+    }
+    return [
+        p
+        for p in reconstructed
+        if p.reference not in references and (p.recipient, p.date[:7]) not in months
+    ]
