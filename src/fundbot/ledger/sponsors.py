@@ -60,37 +60,55 @@ def reconstruct(activities: Iterable[Activity], until: datetime.date) -> list[Pa
         by_day.setdefault(activity.day, []).append(activity)
     if not by_day:
         return []
-    payments: list[Payment] = []
-    monthly: dict[str, int] = {}  # login -> cents charged each billing day
-    billing_day: int | None = None
+    billing = _Billing()
     day = min(by_day)
     while day <= until:
         today = by_day.get(day, [])
+        billing.change(day, today)
+        billing.charge(day)
+        billing.start(day, today)
+        day += datetime.timedelta(days=1)
+    return billing.payments
+
+
+class _Billing:
+    """An account's sponsorships day by day: what is charged monthly, and on which day."""
+
+    def __init__(self) -> None:
+        self.payments: list[Payment] = []
+        self.monthly: dict[str, int] = {}  # login -> cents charged each billing day
+        self.billing_day: int | None = None
+
+    def change(self, day: datetime.date, today: Sequence[Activity]) -> None:
+        """Cancellations, tier changes and refunds, before the day's charges."""
         for activity in today:
             if activity.action == "CANCELLED_SPONSORSHIP":
-                monthly.pop(activity.login, None)
+                self.monthly.pop(activity.login, None)
+            elif activity.action == "TIER_CHANGE" and activity.one_time:
+                self.monthly.pop(activity.login, None)
+                self.payments.append(_payment(day, activity.login, activity.cents, "one-time tier"))
             elif activity.action == "TIER_CHANGE":
-                if activity.one_time:
-                    monthly.pop(activity.login, None)
-                    payments.append(_payment(day, activity.login, activity.cents, "one-time tier"))
-                else:
-                    monthly[activity.login] = activity.cents
+                self.monthly[activity.login] = activity.cents
             elif activity.action == "REFUND":
-                payments.append(_payment(day, activity.login, -activity.cents, "refund"))
-        if not monthly:
-            billing_day = None
-        if billing_day is not None and day.day == billing_day:
-            for login, cents in monthly.items():
-                payments.append(_payment(day, login, cents, "monthly sponsorship"))
+                self.payments.append(_payment(day, activity.login, -activity.cents, "refund"))
+        if not self.monthly:
+            self.billing_day = None
+
+    def charge(self, day: datetime.date) -> None:
+        if self.billing_day is not None and day.day == self.billing_day:
+            for login, cents in self.monthly.items():
+                self.payments.append(_payment(day, login, cents, "monthly sponsorship"))
+
+    def start(self, day: datetime.date, today: Sequence[Activity]) -> None:
+        """New sponsorships: charged today; a monthly one fixes the billing day if unset."""
         for activity in today:
-            if activity.action == "NEW_SPONSORSHIP":
-                kind = "one-time sponsorship" if activity.one_time else "new sponsorship"
-                payments.append(_payment(day, activity.login, activity.cents, kind))
-                if not activity.one_time:
-                    billing_day = billing_day or day.day
-                    monthly[activity.login] = activity.cents
-        day += datetime.timedelta(days=1)
-    return payments
+            if activity.action != "NEW_SPONSORSHIP":
+                continue
+            kind = "one-time sponsorship" if activity.one_time else "new sponsorship"
+            self.payments.append(_payment(day, activity.login, activity.cents, kind))
+            if not activity.one_time:
+                self.billing_day = self.billing_day or day.day
+                self.monthly[activity.login] = activity.cents
 
 
 def _payment(day: datetime.date, login: str, cents: int, kind: str) -> Payment:
