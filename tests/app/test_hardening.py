@@ -351,3 +351,37 @@ def test_18_probot_log_levels_start_serve(
 def test_18_an_unknown_level_is_named() -> None:
     with pytest.raises(Exception, match="LOG_LEVEL"):
         Settings.from_env({"LOG_LEVEL": "verbose"})
+
+
+# -- 15. text from registries and repositories is made harmless ---------------------------------
+
+
+HOSTILE = "evil\x1b]0;owned\x07\x1b[2J\u202egnp.exe\u2066x\x85y\x9b31m"
+
+
+def test_15_deps_prints_no_control_or_bidi_character(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`fundbot deps` on a package.json naming a hostile package: the terminal gets its
+    printable letters only."""
+    (tmp_path / "package.json").write_text(json.dumps({"dependencies": {HOSTILE: "1.0.0"}}))
+    assert main(["deps", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "evil" in out
+    for bad in ("\x1b", "\x07", "\u202e", "\u2066", "\x85", "\x9b"):
+        assert bad not in out
+
+
+def test_15_csv_cells_and_markdown_carry_no_controls_and_no_gh_reference() -> None:
+    """CSV cells lose controls and bidi overrides; in an issue `GH-123` links nothing."""
+    from fundbot.render.exports import _cell
+    from fundbot.render.markdown import escape
+
+    cell = _cell(HOSTILE)
+    assert cell.startswith("evil")
+    assert all(ch.isprintable() for ch in cell)
+    assert "\u202e" not in cell
+    assert escape("fixes GH-123 and gh-7 and #9") == (
+        "fixes GH&#8203;-123 and gh&#8203;-7 and #&#8203;9"
+    )
+    assert "\u202e" not in escape(HOSTILE)

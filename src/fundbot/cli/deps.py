@@ -18,6 +18,7 @@ from fundbot.cli.scan_output import plural
 from fundbot.config import effective_config, load_yaml_config
 from fundbot.errors import ConfigError
 from fundbot.model import ScanResult
+from fundbot.render.terminal_safe import one_line
 from fundbot.scan import DEFAULT_IGNORE_PATHS, scan_tree
 
 
@@ -104,8 +105,9 @@ def print_table(result: ScanResult, console: Console) -> None:
             dep.manifest,
         ]
         table.add_row(
-            *(Text(cell) for cell in cells + ([dep.skip_reason or ""] if skipped else []))
+            *(Text(one_line(cell)) for cell in cells + ([dep.skip_reason or ""] if skipped else []))
         )
     console.print(table, markup=False, highlight=False)
     for err in result.errors:
-        console.print(f"unreadable: {err.manifest}: {err.error}", markup=False, highlight=False)
+        line = one_line(f"unreadable: {err.manifest}: {err.error}")
+        console.print(line, markup=False, highlight=False)

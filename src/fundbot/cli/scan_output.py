@@ -10,10 +10,17 @@ from rich.table import Table
 from rich.text import Text
 
 from fundbot.model import PackageFunding, Plan, ScanResult, UnfundedPackage
+from fundbot.render.terminal_safe import printable
 
 SHOWN_PACKAGES = 3
 SHOWN_REASONS = 3
 SHOWN_URLS = 20
+
+
+def _text(text: str) -> Text:
+    """Rich text (never read as markup) with no control character or bidi override: names,
+    URLs and errors come from registries and repositories."""
+    return Text(printable(text))
 
 
 def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> str:
@@ -69,7 +76,7 @@ def print_table(
 
 def _summary(plan: Plan, source: str) -> Text:
     covered = plan.dependencies_covered
-    return Text(
+    return _text(
         f"\nPlan: ${plan.budget:,} a year for {plural(plan.developers, 'developer')} "
         f"({source}: {plan.developers_method}), {plural(len(plan.lines), 'recipient')}, "
         f"{plural(covered, 'dependency')} covered, "
@@ -89,10 +96,10 @@ def _print_funding(
         for channel in info.channels if info else ():
             by_url[channel.url].append(f"{dep_key[0]}:{dep_key[1]}")
     if not keys:
-        console.print(Text("No dependencies found."))
+        console.print(_text("No dependencies found."))
         return
     if not by_url:
-        console.print(Text(f"None of the {plural(len(keys), 'package')} found lists funding."))
+        console.print(_text(f"None of the {plural(len(keys), 'package')} found lists funding."))
         return
     fund = Table(
         title=f"Where {funded:,} of {plural(len(keys), 'package')} accept funding",
@@ -102,11 +109,11 @@ def _print_funding(
     fund.add_column("packages", overflow="fold", ratio=2)
     urls = sorted(by_url, key=lambda u: (-len(by_url[u]), u))
     for url in urls[:SHOWN_URLS]:
-        fund.add_row(Text(url), Text(_more(sorted(set(by_url[url])))))
+        fund.add_row(_text(url), _text(_more(sorted(set(by_url[url])))))
     console.print(fund)
     if len(urls) > SHOWN_URLS:
         # A big organisation has hundreds: the plan below is what matters on a terminal.
-        console.print(Text(f"… and {plural(len(urls) - SHOWN_URLS, 'more link')} (--format json)"))
+        console.print(_text(f"… and {plural(len(urls) - SHOWN_URLS, 'more link')} (--format json)"))
 
 
 def _print_plan(plan: Plan, console: Console) -> None:
@@ -117,30 +124,30 @@ def _print_plan(plan: Plan, console: Console) -> None:
     table.add_column("per month", justify="right", no_wrap=True)
     table.add_column("packages", overflow="fold", ratio=1)
     for line in plan.lines:
-        who = Text(recipient_label(line.handle, line.url))
+        who = _text(recipient_label(line.handle, line.url))
         who.append(f"\n{line.platform}", style="dim")
         table.add_row(
             who,
-            Text(f"${line.amount:,}"),
-            Text(f"${line.amount / 12:,.0f}"),
-            Text(_more(line.packages) + (" (funded elsewhere)" if line.funded_elsewhere else "")),
+            _text(f"${line.amount:,}"),
+            _text(f"${line.amount / 12:,.0f}"),
+            _text(_more(line.packages) + (" (funded elsewhere)" if line.funded_elsewhere else "")),
         )
     console.print(table)
-    console.print(Text("Where to pay:"))
+    console.print(_text("Where to pay:"))
     for line in plan.lines:
-        console.print(Text(f"  {recipient_label(line.handle, line.url)}: {line.url}"))
+        console.print(_text(f"  {recipient_label(line.handle, line.url)}: {line.url}"))
 
 
 def _print_notes(plan: Plan, result: ScanResult, console: Console) -> None:
     for note in plan.notes:
-        console.print(Text(f"note: {note}"))
+        console.print(_text(f"note: {note}"))
     asked = [u.package for u in plan.unfunded if not u.unchecked]
     if asked:
-        console.print(Text(f"Most used without funding: {_more(asked[:5], 5)}"))
+        console.print(_text(f"Most used without funding: {_more(asked[:5], 5)}"))
     unchecked = unchecked_summary(plan.unfunded)
     if unchecked:
-        console.print(Text(f"note: {unchecked}"))
+        console.print(_text(f"note: {unchecked}"))
     if plan.excluded:
-        console.print(Text(f"Excluded: {len(plan.excluded)} (see --format markdown or json)"))
+        console.print(_text(f"Excluded: {len(plan.excluded)} (see --format markdown or json)"))
     for error in result.errors:
-        console.print(Text(f"unreadable: {error.manifest}: {error.error}"))
+        console.print(_text(f"unreadable: {error.manifest}: {error.error}"))

@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 from fundbot.model import Plan
 from fundbot.render.markdown import github_handle
+from fundbot.render.terminal_safe import one_line
 
 # The Pledge report moved to render/pledge.py; imported from here by older callers.
 from fundbot.render.pledge import pledge_post as pledge_post
@@ -45,7 +46,7 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 def _cell(value: str) -> str:
     """A text cell a spreadsheet will show rather than evaluate."""
-    value = " ".join(value.split())
+    value = one_line(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 

@@ -21,7 +21,7 @@ _MARKDOWN_SPECIAL: Final = frozenset("\\`*_[]|~$")
 # GitHub turns `@word` into a mention and `#123` / `GH-123` into cross-references even after
 # Markdown has removed a backslash, so a zero-width space is put between (as Renovate does).
 _ZWSP: Final = "&#8203;"
-_MENTION: Final = re.compile(r"([@#])(?=\w)")
+_MENTION: Final = re.compile(r"([@#])(?=\w)|\b(GH)(?=-\d)", re.IGNORECASE)
 _SPACES: Final = re.compile(r"\s+")
 _GITHUB_HANDLE: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 _SAFE_URL_CHARS: Final = "/:?&=#%+,;~!*'.-_@$"
@@ -54,7 +54,7 @@ def escape(text: str, *, limit: int = MAX_INLINE) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return _MENTION.sub(lambda m: m.group(1) + _ZWSP, "".join(out))
+    return _MENTION.sub(lambda m: (m.group(1) or m.group(2)) + _ZWSP, "".join(out))
 
 
 def escape_with_code(text: str, *, limit: int = 500) -> str:
