@@ -53,24 +53,6 @@ class PrettyFormatter(logging.Formatter):
         return line
 
 
-# Probot's (pino's) level names beside Python's, so a Probot deployment's LOG_LEVEL works.
-LEVELS: dict[str, int] = {
-    "trace": logging.DEBUG,
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warn": logging.WARNING,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-    "fatal": logging.CRITICAL,
-    "critical": logging.CRITICAL,
-}
-
-
-def parse_level(name: str) -> int | None:
-    """The logging level a LOG_LEVEL value names (any case), or None."""
-    return LEVELS.get(name.strip().lower())
-
-
 class RateLimitedLog:
     """Logs one line per `interval` seconds at most, counting what it left out: an
     unauthenticated sender must not be able to fill the disk with our warnings."""
@@ -97,12 +79,13 @@ class RateLimitedLog:
         self._last, self._suppressed = now, 0
 
 
-def setup_logging(level: str = "INFO", fmt: str = "pretty") -> None:
+def setup_logging(level: int | str = "INFO", fmt: str = "pretty") -> None:
     """Configure the root logger once, from `main()`; never at import."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else PrettyFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(parse_level(level) or logging.INFO)
+    # An int from Settings.logging_level (Probot's names mapped), or one of Python's names.
+    root.setLevel(level.upper() if isinstance(level, str) else level)
     # aiohttp's access log duplicates our delivery log lines at a high rate.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

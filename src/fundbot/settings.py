@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -9,8 +10,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from fundbot.errors import SettingsError
-from fundbot.logs import parse_level
-from fundbot.storage.private_files import private_dir
 
 # The public services; every one can be pointed elsewhere (tests, mirrors, GHES).
 DEFAULT_REGISTRY_URLS: dict[str, str] = {
@@ -53,6 +52,24 @@ def local_url_host(host: str) -> str:
     if host in WILDCARD_HOSTS:
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
+
+
+# Probot's (pino's) level names beside Python's, so a Probot deployment's LOG_LEVEL works.
+LOG_LEVELS: dict[str, int] = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "critical": logging.CRITICAL,
+}
+
+
+def parse_level(name: str) -> int | None:
+    """The logging level a LOG_LEVEL value names (any case), or None."""
+    return LOG_LEVELS.get(name.strip().lower())
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -118,6 +135,11 @@ class Settings:
     user_agent: str = "fundbot (+https://github.com/apps/fundbot)"
 
     @property
+    def logging_level(self) -> int:
+        """LOG_LEVEL as a `logging` level (Probot's `trace`…`fatal` included)."""
+        return parse_level(self.log_level) or logging.INFO
+
+    @property
     def github_api_url(self) -> str:
         """REST base URL: api.github.com, or `{protocol}://{GHE_HOST}/api/v3`."""
         if self.ghe_host:
@@ -145,8 +167,11 @@ class Settings:
             problem = "is a file"
         else:
             try:
-                # Private: it lists an organisation's repositories, private ones too.
-                private_dir(directory)
+                # Private: it lists an organisation's repositories, private ones too. The
+                # same rule as storage.private_files (which this layer may not import).
+                if not directory.is_dir():
+                    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    os.chmod(directory, 0o700)
             except OSError as exc:
                 problem = f"cannot be created ({exc.strerror or type(exc).__name__})"
             else:

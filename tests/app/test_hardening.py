@@ -341,7 +341,7 @@ def test_18_probot_log_levels_start_serve(
     root = logging.getLogger()
     saved = root.level, root.handlers[:]
     try:
-        setup_logging(value)
+        setup_logging(Settings(log_level=value).logging_level)
         assert root.level == level
     finally:
         root.setLevel(saved[0])

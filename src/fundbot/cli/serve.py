@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    setup_logging(settings.log_level, settings.log_format)
+    setup_logging(settings.logging_level, settings.log_format)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(settings, role=args.role))

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"fundbot worker: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.log_format)
+    setup_logging(settings.logging_level, settings.log_format)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(work(settings, args.concurrency, args.health_port))

@@ -11,11 +11,11 @@ from typing import Any, Final, Literal
 
 from fundbot.model import Plan
 from fundbot.render.markdown import github_handle
-from fundbot.render.terminal_safe import one_line
 
 # The Pledge report moved to render/pledge.py; imported from here by older callers.
 from fundbot.render.pledge import pledge_post as pledge_post
 from fundbot.render.pledge import pledge_report as pledge_report
+from fundbot.render.terminal_safe import one_line
 from fundbot.render.text import (
     per_month,
 )
