@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from fundbot.errors import ManifestError
 from fundbot.model import ECOSYSTEMS, SCOPES, SKIP_REASONS
-from fundbot.scan import SCANNERS, scan_file, scanner_for
+from fundbot.scan import SCANNERS, scanner_for
+from fundbot.scan.protocol import Scanner
 from tests.scan.golden import MANIFESTS, scan_scenario, scenario_dirs
 
 GARBAGE = [
@@ -22,19 +22,19 @@ GARBAGE = [
 ]
 
 
-def _ids(module: ModuleType) -> str:
-    return str(module.ECOSYSTEM)
+def _ids(scanner: Scanner) -> str:
+    return scanner.ECOSYSTEM
 
 
 def test_registry_is_alphabetical_and_unique() -> None:
     """The registry lists each ecosystem once, in alphabetical module order."""
-    names = [m.__name__ for m in SCANNERS]
+    names = [getattr(m, "__name__", "") for m in SCANNERS]
     assert names == sorted(names)
     assert sorted(m.ECOSYSTEM for m in SCANNERS) == sorted(ECOSYSTEMS)
 
 
 @pytest.mark.parametrize("module", SCANNERS, ids=_ids)
-def test_scanner_declares_patterns_and_has_fixtures(module: ModuleType) -> None:
+def test_scanner_declares_patterns_and_has_fixtures(module: Scanner) -> None:
     """Each scanner has file patterns, a parse function and at least one fixture scenario."""
     assert module.FILE_PATTERNS, "FILE_PATTERNS is empty"
     assert callable(module.parse)
@@ -43,18 +43,33 @@ def test_scanner_declares_patterns_and_has_fixtures(module: ModuleType) -> None:
 
 @pytest.mark.parametrize("module", SCANNERS, ids=_ids)
 @pytest.mark.parametrize("text", GARBAGE)
-def test_garbage_gives_nothing_or_manifest_error(module: ModuleType, text: str) -> None:
-    """Empty or garbage content yields no dependency, or a ManifestError: nothing else."""
+def test_garbage_gives_nothing_or_manifest_error(module: Scanner, text: str) -> None:
+    """Empty or garbage content yields no dependency, or a ManifestError: nothing else.
+
+    It calls the scanner's own `parse`, not `scan_file`: scan_file turns any exception into
+    a ManifestError to keep a scan alive, which would hide a crashing parser here.
+    """
     for pattern in module.FILE_PATTERNS:
         path = "dir/" + pattern.replace("*", "x").replace("?", "x")
         if scanner_for(path) is not module:
             continue
         try:
-            found = scan_file(path, text)
+            found = module.parse(path, text)
         except ManifestError as exc:
             assert exc.path == path
         else:
-            assert found == [] or all(d.ecosystem == module.ECOSYSTEM for d in found)
+            assert not found or all(d.ecosystem == module.ECOSYSTEM for d in found)
+
+
+@pytest.mark.parametrize("module", SCANNERS, ids=_ids)
+def test_lockfile_pairs_name_files_of_the_same_scanner(module: Scanner) -> None:
+    """Each lockfile named in LOCKFILE_MANIFESTS/LOCKFILES_KNOW_DIRECT, and its manifest,
+    are files this scanner reads."""
+    for lock, manifest in module.LOCKFILE_MANIFESTS.items():
+        assert scanner_for(f"dir/{lock}") is module
+        assert scanner_for(f"dir/{manifest}") is module
+    for lock in module.LOCKFILES_KNOW_DIRECT:
+        assert scanner_for(f"dir/{lock}") is module
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gidgethub import BadRequest
@@ -173,8 +173,8 @@ async def read_sides(
 
 def partner_manifest(path: str) -> str | None:
     """The manifest whose declarations a lockfile takes directness and scope from."""
-    pairs: Mapping[str, str] = getattr(scanner_for(path), "LOCKFILE_MANIFESTS", {})
-    name = pairs.get(posixpath.basename(path))
+    scanner = scanner_for(path)
+    name = scanner.LOCKFILE_MANIFESTS.get(posixpath.basename(path)) if scanner else None
     return posixpath.join(posixpath.dirname(path), name) if name else None
 
 

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path
-from types import ModuleType
 from typing import Final
 
 from fundbot.errors import ManifestError
@@ -28,11 +27,12 @@ from fundbot.scan import (
     rubygems,
     swift,
 )
+from fundbot.scan.protocol import Scanner
 
 log = logging.getLogger(__name__)
 
 # Alphabetical, explicit: adding an ecosystem is one import and one entry here.
-SCANNERS: Final[tuple[ModuleType, ...]] = (
+SCANNERS: Final[tuple[Scanner, ...]] = (
     actions,
     cargo,
     go,
@@ -65,9 +65,9 @@ ALWAYS_SKIPPED_DIRS: Final[frozenset[str]] = frozenset(
 DEFAULT_MAX_BYTES: Final[int] = 20 * 1024 * 1024
 
 
-def _split_patterns() -> tuple[dict[str, ModuleType], list[tuple[str, ModuleType]]]:
-    exact: dict[str, ModuleType] = {}
-    globs: list[tuple[str, ModuleType]] = []
+def _split_patterns() -> tuple[dict[str, Scanner], list[tuple[str, Scanner]]]:
+    exact: dict[str, Scanner] = {}
+    globs: list[tuple[str, Scanner]] = []
     for module in SCANNERS:
         for pattern in module.FILE_PATTERNS:
             if any(ch in pattern for ch in "*?[/"):
@@ -80,7 +80,7 @@ def _split_patterns() -> tuple[dict[str, ModuleType], list[tuple[str, ModuleType
 _EXACT, _GLOBS = _split_patterns()
 
 
-def scanner_for(path: str) -> ModuleType | None:
+def scanner_for(path: str) -> Scanner | None:
     """The scanner whose FILE_PATTERNS match this `/`-separated path, if any.
 
     A pattern without `/` matches the file name; one with `/` matches the path's tail
@@ -154,9 +154,10 @@ def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
     scope, where the lockfile format itself records which entries are direct)."""
     for lock_path, lock_deps in deps_by_file.items():
         module = scanner_for(lock_path)
-        pairs: Mapping[str, str] = getattr(module, "LOCKFILE_MANIFESTS", {})
-        manifest_name = pairs.get(posixpath.basename(lock_path))
-        if manifest_name is None or not lock_deps:
+        if module is None or not lock_deps:
+            continue
+        manifest_name = module.LOCKFILE_MANIFESTS.get(posixpath.basename(lock_path))
+        if manifest_name is None:
             continue
         manifest_path = posixpath.join(posixpath.dirname(lock_path), manifest_name)
         declared = deps_by_file.get(manifest_path)
@@ -170,8 +171,7 @@ def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
         # A lockfile that records its direct dependencies itself (package-lock, pnpm
         # importers, Cargo.lock) knows better which of several locked versions is the
         # direct one, and what workspace members declare: keep its flags, take the scope.
-        authoritative: frozenset[str] = getattr(module, "LOCKFILES_KNOW_DIRECT", frozenset())
-        knows_direct = posixpath.basename(lock_path) in authoritative and any(
+        knows_direct = posixpath.basename(lock_path) in module.LOCKFILES_KNOW_DIRECT and any(
             dep.direct
             for dep in lock_deps  # an old format version may not record it
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 from fundbot.model import Dependency, SkipReason
 from fundbot.scan._formats import expect_mapping, load_yaml
@@ -21,6 +21,10 @@ FILE_PATTERNS: tuple[str, ...] = (
     "action.yml",
     "action.yaml",
 )
+# No lockfile here takes its scopes from a manifest beside it.
+LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 # GitHub owner and repository names: letters, digits, `-`, `_`, `.`.
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")

@@ -12,6 +12,10 @@ from fundbot.model import Dependency, SkipReason
 
 ECOSYSTEM: Final = "go"
 FILE_PATTERNS: tuple[str, ...] = ("go.mod",)
+# No lockfile here takes its scopes from a manifest beside it.
+LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 # One token of go.mod's lexer: a comment (to the end of the line), an interpreted or raw
 # string, or a bare word (a `/` is part of a word unless it starts `//`).

@@ -32,6 +32,10 @@ FILE_PATTERNS: tuple[str, ...] = (
     "packages.config",
     "packages.lock.json",
 )
+# No lockfile here takes its scopes from a manifest beside it.
+LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 _PROPERTY: Final = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 # Property references inside properties: expanded a few levels deep, never forever.

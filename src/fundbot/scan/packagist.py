@@ -13,6 +13,8 @@ from fundbot.scan._formats import expect_mapping, load_json, optional_mapping, t
 ECOSYSTEM: Final = "packagist"
 FILE_PATTERNS: tuple[str, ...] = ("composer.json", "composer.lock")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"composer.lock": "composer.json"}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 # Provided by the PHP runtime or Composer itself, never installed from a repository.
 _PLATFORM: Final = re.compile(

@@ -13,6 +13,8 @@ from fundbot.scan._formats import expect_mapping, load_json, type_name
 ECOSYSTEM: Final = "swift"
 FILE_PATTERNS: tuple[str, ...] = ("Package.resolved", "Package.swift")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Package.resolved": "Package.swift"}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 _SCHEME: Final = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _SCP_LIKE: Final = re.compile(r"^[^/@:\s]+@([^/:\s]+):(.*)$")  # git@github.com:owner/repo.git

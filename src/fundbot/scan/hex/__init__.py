@@ -11,6 +11,8 @@ from fundbot.scan.hex import lockfile, mixexs
 ECOSYSTEM: Final = "hex"
 FILE_PATTERNS: tuple[str, ...] = ("mix.lock", "mix.exs")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"mix.lock": "mix.exs"}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:
@@ -19,4 +21,4 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     return mixexs.parse(path, text)
 
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]

@@ -6,12 +6,13 @@ All three name a dependency `group:artifact`, the Maven coordinate both tools re
 from __future__ import annotations
 
 import posixpath
+from typing import Final
 
 from fundbot.model import Dependency
 from fundbot.scan.maven import catalog, gradle, pom
 from fundbot.scan.maven._common import ECOSYSTEM
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "parse"]
+__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
 
 FILE_PATTERNS: tuple[str, ...] = (
     "pom.xml",
@@ -19,6 +20,10 @@ FILE_PATTERNS: tuple[str, ...] = (
     "*.gradle.kts",
     "gradle/*.versions.toml",
 )
+# No lockfile here takes its scopes from a manifest beside it.
+LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:

@@ -49,6 +49,8 @@ LOCKFILE_MANIFESTS: Final[dict[str, str]] = {
     "pdm.lock": "pyproject.toml",
     "pylock.toml": "pyproject.toml",
 }
+# No lockfile format here records which entries are direct.
+LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
 # `*.in` also matches these; they are never requirements.
 _NOT_REQUIREMENTS: Final = frozenset({"MANIFEST.in", "Makefile.in", "configure.in"})
 
