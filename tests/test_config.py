@@ -16,7 +16,6 @@ import fundbot.config
 from fundbot.config import (
     FundbotConfig,
     default_config,
-    default_layer,
     effective_config,
     extends_target,
     load_yaml_config,
@@ -82,12 +81,8 @@ def test_default_yml_validates_and_holds_the_documented_defaults() -> None:
     assert config.plan_repository == ".github"
 
 
-def test_default_layer_is_a_fresh_copy() -> None:
-    """Changing the mapping default_layer() gave changes no later result."""
-    layer = default_layer()
-    layer["scope_weights"]["runtime"] = 9.0
-    layer["labels"].append("x")
-    assert default_layer()["scope_weights"]["runtime"] == 1.0
+def test_no_layers_give_the_defaults() -> None:
+    """An empty file and no files at all both mean config/default.yml."""
     assert validate({}, "f") == default_config()
     assert effective_config([]) == (default_config(), [])
 

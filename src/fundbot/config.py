@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
 import functools
 from collections.abc import Mapping, Sequence
@@ -100,11 +99,6 @@ def _default_raw() -> dict[str, Any]:
     # Shared: nothing here changes a layer in place (merging copies what it touches).
     text = (resources.files("fundbot") / "data" / "default.yml").read_text(encoding="utf-8")
     return load_yaml_config(text, "config/default.yml")
-
-
-def default_layer() -> dict[str, Any]:
-    """config/default.yml as a raw mapping (a fresh copy each time: callers may change it)."""
-    return copy.deepcopy(_default_raw())
 
 
 @functools.cache

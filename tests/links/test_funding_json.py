@@ -10,8 +10,6 @@ import pytest
 
 from fundbot.links.funding_json import (
     FundingJson,
-    UrlClaim,
-    check_proof,
     needs_proof,
     parse_funding_json,
 )
@@ -254,52 +252,3 @@ def test_hostile_input_never_raises(text: str) -> None:
 def test_needs_proof(manifest: str, url: str, needed: bool) -> None:
     """Only URLs outside the manifest's host (or beside its path) need a wellKnown proof."""
     assert needs_proof(manifest, url) is needed
-
-
-SITE = "https://rxresu.me/funding.json"
-REPO = "https://github.com/AmruthPillai/Reactive-Resume"
-PROOF = f"{REPO}/blob/main/.github/.well-known/funding-manifest-urls"
-
-
-@pytest.mark.parametrize(
-    ("claim", "text", "reason"),
-    [
-        (UrlClaim("r", REPO, PROOF, True), f"# ours\n{SITE}\n", None),
-        (UrlClaim("r", REPO, PROOF, True), "http://rxresu.me/funding.json/\n", None),
-        (UrlClaim("r", REPO, None, False), None, None),
-        (UrlClaim("r", REPO, PROOF, True), "https://evil.example/funding.json\n", "does not list"),
-        (UrlClaim("r", REPO, PROOF, True), "", "does not list"),
-        (UrlClaim("r", REPO, PROOF, True), None, "could not be fetched"),
-        (UrlClaim("r", REPO, None, True), SITE, "no wellKnown proof"),
-        (
-            UrlClaim("r", REPO, "https://rxresu.me/.well-known/funding-manifest-urls", True),
-            SITE,
-            "another host",
-        ),
-        (UrlClaim("r", REPO, f"{REPO}/blob/main/proof.txt", True), SITE, "must end in"),
-        (
-            UrlClaim(
-                "r",
-                REPO,
-                "https://github.com/someone-else/x/.well-known/funding-manifest-urls",
-                True,
-            ),
-            SITE,
-            "not under that address",
-        ),
-        (
-            UrlClaim("r", REPO, "https://github.com/.well-known/funding-manifest-urls", True),
-            SITE,
-            None,
-        ),
-        (UrlClaim("r", REPO, PROOF, True), "\n" * 150 + SITE, "does not list"),
-    ],
-)
-def test_check_proof(claim: UrlClaim, text: str | None, reason: str | None) -> None:
-    """A manifest vouches for another host's URL only when that host's well-known lists it."""
-    result = check_proof(claim, SITE, text)
-    if reason is None:
-        assert result is None
-    else:
-        assert result is not None
-        assert reason in result

@@ -13,7 +13,6 @@ from fundbot.links.platforms import (
     channel_from_platform,
     channel_from_url,
     display_name,
-    platform_url,
 )
 from fundbot.model import FundingChannel
 
@@ -302,21 +301,6 @@ def test_sources_agree_on_one_channel() -> None:
 def test_display_name(platform: str, name: str) -> None:
     """Platforms have human names; an unknown id is shown as is."""
     assert display_name(platform) == name
-
-
-@pytest.mark.parametrize(
-    ("platform", "handle", "url"),
-    [
-        ("github", "hynek", "https://github.com/sponsors/hynek"),
-        ("tidelift", "npm/ajv", "https://tidelift.com/funding/github/npm/ajv"),
-        ("custom", "x", None),
-        ("funding_json", "x", None),
-        ("unheard_of", "x", None),
-    ],
-)
-def test_platform_url(platform: str, handle: str, url: str | None) -> None:
-    """Profile URLs come from the table's templates; platforms without profiles give None."""
-    assert platform_url(platform, handle) == url
 
 
 def test_every_platform_has_a_name_and_key() -> None:

@@ -21,8 +21,6 @@ from fundbot.links.urls import normalize_url
 from fundbot.model import FundingChannel, FundingPlanOffer
 
 FOUND_VIA: Final = "funding.json"
-WELL_KNOWN_PATH: Final = "/.well-known/funding-manifest-urls"
-MAX_WELL_KNOWN_LINES: Final = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,30 +128,3 @@ def needs_proof(manifest_url: str, url: str) -> bool:
     base = manifest.path.rsplit("/", 1)[0].rstrip("/") + "/"
     path = target.path.rstrip("/") + "/"
     return not (base == "/" or path.startswith(base) or base.startswith(path))
-
-
-def check_proof(claim: UrlClaim, manifest_url: str, well_known_text: str | None) -> str | None:
-    """None when the claim is trusted; else why not, in one line."""
-    if not claim.needs_proof:
-        return None
-    if claim.well_known is None:
-        return f"{claim.url}: no wellKnown proof"
-    proof, target = urlsplit(claim.well_known), urlsplit(claim.url)
-    if not proof.path.endswith(WELL_KNOWN_PATH):
-        return f"{claim.url}: wellKnown must end in {WELL_KNOWN_PATH}"
-    if proof.hostname != target.hostname:
-        return f"{claim.url}: wellKnown is on another host"
-    prefix = proof.path.removesuffix(WELL_KNOWN_PATH).rstrip("/")
-    target_path = target.path.rstrip("/")
-    if prefix and not (prefix + "/").startswith(target_path + "/"):
-        return f"{claim.url}: wellKnown is not under that address"
-    if well_known_text is None:
-        return f"{claim.url}: wellKnown file could not be fetched"
-    listed = {
-        normalize_url(line)
-        for line in well_known_text.splitlines()[:MAX_WELL_KNOWN_LINES]
-        if line.strip() and not line.lstrip().startswith("#")
-    }
-    if normalize_url(manifest_url) not in listed:
-        return f"{claim.url}: the wellKnown file does not list {manifest_url}"
-    return None

@@ -19,7 +19,7 @@ from fundbot.publish.decide import Existing, body_hash, carries, decide_issue, o
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["created", "updated", "unchanged", "kept_closed", "reopened", "disabled"]
+Outcome = Literal["created", "updated", "unchanged", "kept_closed", "reopened"]
 
 
 @dataclass(frozen=True, slots=True)

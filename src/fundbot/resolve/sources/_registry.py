@@ -26,9 +26,6 @@ MAX_NAME = 300
 FUNDING_LABELS = ("funding", "sponsor", "donate", "donation")
 # Marks a channel that is a repository's sponsor button (`found_via` "npm:funding (…)").
 SPONSOR_BUTTON = "(sponsor button)"
-REPOSITORY_LABELS = frozenset(
-    {"source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "homepage"}
-)
 
 
 class NotFound(Exception):

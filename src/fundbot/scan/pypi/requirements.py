@@ -29,7 +29,6 @@ from fundbot.scan.pypi._pep508 import name_from_url, parse_requirement, url_skip
 _COMMENT: Final = re.compile(r"(?:^|\s+)#")
 # Options that may trail a requirement on its line (`--hash=…`, `--config-settings …`).
 _TRAILING_OPTION: Final = re.compile(r"\s+-")
-_NAME_START: Final = re.compile(r"[A-Za-z0-9]")
 _SCOPE_WORDS: Final[tuple[tuple[str, Scope], ...]] = (
     ("dev", "dev"),
     ("test", "test"),
@@ -38,7 +37,6 @@ _SCOPE_WORDS: Final[tuple[tuple[str, Scope], ...]] = (
     ("typing", "dev"),
     ("mypy", "dev"),
 )
-_INCLUDES: Final = ("-r", "--requirement", "-c", "--constraint")
 _EDITABLE: Final = ("-e", "--editable")
 _URL_STARTS: Final = ("http://", "https://", "ftp://", "file:", "git+", "hg+", "svn+", "bzr+")
 _PATH_STARTS: Final = ("./", "../", "/", "~", ".\\")
