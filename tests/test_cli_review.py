@@ -16,7 +16,7 @@ from rich.console import Console
 
 from fundbot.cli import build_parser, main
 from fundbot.cli import deps as deps_cmd
-from fundbot.cli.scan_output import plural, print_table, recipient_label
+from fundbot.cli.scan_output import print_table, recipient_label
 from fundbot.model import (
     Dependency,
     FundingChannel,
@@ -26,6 +26,7 @@ from fundbot.model import (
     ScanResult,
 )
 from fundbot.scan.local_git import estimate_developers
+from fundbot.words import plural
 from tests.fakes.registries import PREFIXES
 from tests.fakes.server import FakeServer
 

@@ -11,6 +11,7 @@ from typing import Final
 
 from fundbot.errors import ConfigProblem
 from fundbot.model import PLATFORMS, SCOPES
+from fundbot.words import plural
 
 SPONSORS_FREQUENCIES: Final = ("monthly", "one-time")
 EXTENDS_KEY: Final = "_extends"
@@ -42,9 +43,9 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         return f"{_short(json.dumps(value))} (a string)"
     if isinstance(value, Mapping):
-        return f"a mapping of {len(value)} key{'' if len(value) == 1 else 's'}"
+        return f"a mapping of {plural(len(value), 'key')}"
     if isinstance(value, list | tuple):
-        return f"a list of {len(value)} item{'' if len(value) == 1 else 's'}"
+        return f"a list of {plural(len(value), 'item')}"
     if isinstance(value, datetime.date):
         return f"{value.isoformat()} (a date)"
     return f"a {type(value).__name__}"

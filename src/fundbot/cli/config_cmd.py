@@ -11,6 +11,7 @@ import yaml
 
 from fundbot.config import as_dict, extends_target, load_yaml_config, validate
 from fundbot.errors import ConfigError
+from fundbot.words import plural
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -53,8 +54,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem)
-        count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in {name}", file=sys.stderr)
+        print(f"{plural(len(exc.problems), 'problem')} in {name}", file=sys.stderr)
         return EXIT_INVALID
     if target is not None:
         owner, repo, file = target

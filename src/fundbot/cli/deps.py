@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fundbot.cli.scan_output import plural
 from fundbot.config import effective_config, load_yaml_config
 from fundbot.errors import ConfigError
 from fundbot.model import ScanResult
 from fundbot.render.terminal_safe import one_line
 from fundbot.scan import DEFAULT_IGNORE_PATHS, scan_tree
+from fundbot.words import plural
 
 
 def add_parser(sub: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from fundbot.ledger.importers import SOURCES, ImportOptions, LayoutError, import_export
 from fundbot.ledger.ledger_csv import LEDGER_DIR, ledger_csv
 from fundbot.ledger.local import read_ledger
+from fundbot.words import plural
 
 # As `fundbot config check`: 0 valid, 1 problems found, 2 nothing to read.
 EXIT_OK = 0
@@ -76,8 +77,7 @@ def run_import(args: argparse.Namespace) -> int:
     for problem in ledger.problems:
         print(f"warning: {problem} (left out)", file=sys.stderr)
     sys.stdout.write(ledger_csv(ledger.payments))
-    count = len(ledger.payments)
-    print(f"{count} payment{'s' if count != 1 else ''} from {args.file}", file=sys.stderr)
+    print(f"{plural(len(ledger.payments), 'payment')} from {args.file}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -91,8 +91,7 @@ def run_check(args: argparse.Namespace) -> int:
     for problem in ledger.problems:
         print(problem)
     if ledger.problems:
-        count = len(ledger.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in {path}", file=sys.stderr)
+        print(f"{plural(len(ledger.problems), 'problem')} in {path}", file=sys.stderr)
         return EXIT_INVALID
     years: dict[str, int] = {}
     for payment in ledger.payments:

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from fundbot.model import PackageFunding, Plan, ScanResult, UnfundedPackage
 from fundbot.render.terminal_safe import printable
+from fundbot.words import plural
 
 SHOWN_PACKAGES = 3
 SHOWN_REASONS = 3
@@ -26,13 +27,6 @@ def _text(text: str) -> Text:
 def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> str:
     head = ", ".join(items[:shown])
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
-
-
-def plural(count: int, word: str) -> str:
-    """`1 developer`, `2 developers`: a summary line reads as a sentence."""
-    if count == 1:
-        return f"1 {word}"
-    return f"{count:,} {word[:-1] + 'ies' if word.endswith('y') else word + 's'}"
 
 
 def recipient_label(handle: str | None, url: str) -> str:

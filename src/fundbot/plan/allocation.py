@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from fundbot.links.urls import normalize_url
 from fundbot.model import FundingChannel, PackageFunding
+from fundbot.words import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def allocate(
     if max_recipients is not None and len(ranked) > max_recipients:
         ranked, beyond = ranked[:max_recipients], tuple(ranked[max_recipients:])
         notes.append(
-            f"`max_recipients` is {max_recipients}: {_count(len(beyond), 'lighter recipient')}"
+            f"`max_recipients` is {max_recipients}: {plural(len(beyond), 'lighter recipient')}"
             " left out"
         )
     fill = _WaterFill([exact(weights[r]) for r in ranked], budget, exact(max_share))
@@ -115,7 +116,7 @@ def allocate(
     below = tuple(ranked[kept:])
     if below:
         notes.append(
-            f"{_count(len(below), 'recipient')} would get less than `min_amount`"
+            f"{plural(len(below), 'recipient')} would get less than `min_amount`"
             f" ({currency} {min_amount}) and {'was' if len(below) == 1 else 'were'} left out;"
             " their share went to the others"
         )
@@ -126,16 +127,12 @@ def allocate(
         )
     elif fill.cap_raised(kept):
         notes.append(
-            f"only {_count(kept, 'recipient')}: no one can stay within"
+            f"only {plural(kept, 'recipient')}: no one can stay within"
             f" `max_share` ({max_share:g} of the budget), so the cap rises to an equal split"
         )
     shares = dict(zip(ranked[:kept], fill.shares(kept), strict=True))
     amounts = largest_remainder(budget, shares)
     return Allocation(amounts=amounts, below_minimum=below, beyond_limit=beyond, notes=tuple(notes))
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def attribute(amount: int, weights: Mapping[str, float]) -> dict[str, int]:

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from fundbot.config import FundbotConfig
 from fundbot.model import DeveloperCount, Exclusion, FundingChannel
 from fundbot.plan.allocation import recipient_id
+from fundbot.words import plural
 
 # The settings (besides scope weights and exclusions) that change a plan's lines.
 _RULES = ("transitive_weight", "min_amount", "max_share", "max_recipients", "platform_order")
@@ -25,7 +26,7 @@ def plan_notes(
         )
     if developers.source == "estimate":
         notes.append(
-            f"{developers.count} {'developer' if developers.count == 1 else 'developers'} is an"
+            f"{plural(developers.count, 'developer')} is an"
             f" estimate ({developers.method}); set"
             " `developers` in .github/fundbot.yml to use your own count"
         )

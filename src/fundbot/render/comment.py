@@ -9,7 +9,8 @@ from typing import Any, Final
 from fundbot.model import FundingChannel
 from fundbot.render.data_block import DATA_VERSION, fit_data, marker
 from fundbot.render.markdown import escape, first_few, fit_body, table, user_link
-from fundbot.render.text import PR_NO_LONGER, PR_UPDATED, money, platform_name, plural
+from fundbot.render.text import PR_NO_LONGER, PR_UPDATED, money, platform_name
+from fundbot.words import plural
 
 ROWS: Final = 100
 

@@ -11,7 +11,8 @@ from fundbot.render.commands import commands_section
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, fit_data, marker, plan_data
 from fundbot.render.markdown import escape, first_few, fit_body, link, table
-from fundbot.render.text import NO_LINES, money, per_month, platform_name, plural, strong_money
+from fundbot.render.text import NO_LINES, money, per_month, platform_name, strong_money
+from fundbot.words import plural
 
 __all__ = [
     "IssueContext",

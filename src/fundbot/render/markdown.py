@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Final
 from urllib.parse import quote, urlsplit
 
-from fundbot.render.text import TRUNCATED_NOTE, plural
+from fundbot.render.text import TRUNCATED_NOTE
+from fundbot.words import plural
 
 # GitHub rejects issue and comment bodies longer than this many characters.
 MAX_BODY: Final = 65536

@@ -11,7 +11,8 @@ from fundbot.model import Plan, PlanLine
 from fundbot.render import sections
 from fundbot.render.context import IssueContext
 from fundbot.render.markdown import bullet_list, details, escape, first_few, table, user_link
-from fundbot.render.text import money, platform_name, plural
+from fundbot.render.text import money, platform_name
+from fundbot.words import plural
 
 BAR_CELLS: Final = 20
 

@@ -21,9 +21,9 @@ from fundbot.render.text import (
     PLEDGE_URL,
     money,
     platform_name,
-    plural,
     strong_money,
 )
+from fundbot.words import plural
 
 NO_URL_NOTE: Final = (
     "The Pledge entry is not shown: it needs `url`, the address of the published report. "

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from fundbot.errors import ConfigProblem
 from fundbot.model import ScanError
 from fundbot.render.markdown import bullet_list, details, escape, escape_with_code, table
-from fundbot.render.text import CONFIG_FIX, UNREADABLE_FIX, plural
+from fundbot.render.text import CONFIG_FIX, UNREADABLE_FIX
+from fundbot.words import plural
 
 ERROR_ROWS = 50
 # Organisation-wide scans name a file `owner/repo: path`.

@@ -31,9 +31,9 @@ from fundbot.render.text import (
     money,
     per_month,
     platform_name,
-    plural,
     strong_money,
 )
+from fundbot.words import plural
 
 # Rows shown in a table; the rest are summed up in one sentence (the CSV export has all).
 TABLE_ROWS: Final = 100

@@ -89,9 +89,3 @@ def platform_name(platform: str) -> str:
     """The platform as a person calls it (from config/platforms.yml; unknown ids titled)."""
     name = display_name(platform)
     return name if name != platform else platform.replace("_", " ").title()
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """`1 recipient`, `2 recipients`, `1,234 dependencies`."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count:,} {word}"
