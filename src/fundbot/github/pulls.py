@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from gidgethub import BadRequest
 
+from fundbot.errors import FundbotError
 from fundbot.github.client import GitHubClient
 from fundbot.github.reading import decode_blob
 from fundbot.scan import is_ignored, scanner_for
@@ -86,7 +87,7 @@ async def list_pull_files(gh: GitHubClient, repository: str, number: int) -> lis
     return files
 
 
-class Unreadable(Exception):
+class Unreadable(FundbotError):
     """A file exists at the commit but cannot be read (too big, undecodable)."""
 
 

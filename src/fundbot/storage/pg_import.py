@@ -11,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 
+from fundbot.errors import FundbotError
+
 # Table: its columns, as both schemas spell them.
 TABLES: dict[str, tuple[str, ...]] = {
     "installations": (
@@ -39,7 +41,7 @@ TABLES: dict[str, tuple[str, ...]] = {
 FILES = ("state.sqlite3", "funding-cache.sqlite3")
 
 
-class ImportProblem(Exception):
+class ImportProblem(FundbotError):
     """The SQLite side cannot be read."""
 
 

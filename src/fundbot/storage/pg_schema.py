@@ -12,6 +12,8 @@ import logging
 import psycopg
 from procrastinate.schema import SchemaManager
 
+from fundbot.errors import FundbotError
+
 log = logging.getLogger(__name__)
 
 # Any constant both migrators agree on; "fundbot" in ASCII.
@@ -90,7 +92,7 @@ STEPS: tuple[str, ...] = ("procrastinate+fundbot tables",)
 SCHEMA_VERSION = len(STEPS)
 
 
-class SchemaOutdated(RuntimeError):
+class SchemaOutdated(FundbotError):
     """The database's schema is older (or newer) than this fundbot's."""
 
 

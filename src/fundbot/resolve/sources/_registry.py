@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from fundbot.errors import FundbotError
 from fundbot.links.platforms import channel_from_platform, channel_from_url
 from fundbot.links.urls import github_repository, repository_from_url
 from fundbot.model import FundingChannel
@@ -28,11 +29,11 @@ FUNDING_LABELS = ("funding", "sponsor", "donate", "donation")
 SPONSOR_BUTTON = "(sponsor button)"
 
 
-class NotFound(Exception):
+class NotFound(FundbotError):
     """The registry says the package does not exist."""
 
 
-class SourceFailed(Exception):
+class SourceFailed(FundbotError):
     """The registry could not answer for this package; the message says why."""
 
 
