@@ -13,6 +13,7 @@ from fundbot.links.platforms import (
     channel_from_platform,
     channel_from_url,
     display_name,
+    platform_url,
 )
 from fundbot.model import FundingChannel
 
@@ -313,3 +314,18 @@ def test_every_platform_has_a_name_and_key() -> None:
             assert row.funding_yml == platform_id
             assert row.graphql == platform_id.upper()
     assert "otechie" in platforms.funding_yml_keys()
+
+
+@pytest.mark.parametrize(
+    ("platform", "handle", "url"),
+    [
+        ("github", "hynek", "https://github.com/sponsors/hynek"),
+        ("tidelift", "npm/ajv", "https://tidelift.com/funding/github/npm/ajv"),
+        ("custom", "x", None),
+        ("funding_json", "x", None),
+        ("unheard_of", "x", None),
+    ],
+)
+def test_platform_url(platform: str, handle: str, url: str | None) -> None:
+    """Profile URLs come from the table's templates; platforms without profiles give None."""
+    assert platform_url(platform, handle) == url

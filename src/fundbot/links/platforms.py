@@ -96,6 +96,12 @@ def display_name(platform_id: str) -> str:
     return row.name if row else platform_id
 
 
+def platform_url(platform_id: str, handle: str) -> str | None:
+    """The profile URL for a handle on a platform, or None when it has no profiles."""
+    row = _table().by_id.get(platform_id)
+    return row.profile_url(handle) if row else None
+
+
 def channel_from_url(url: str, found_via: str) -> FundingChannel | None:
     """Classify a link by host and path; None for anything that is not a web URL."""
     normal = normalize_url(url)
