@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from fundbot.errors import FundbotError
 from fundbot.ledger.ledger_csv import Ledger, LedgerProblem, merge, parse_ledger
 from fundbot.ledger.recipients import recipient_key
 from fundbot.model import Payment
@@ -19,7 +20,7 @@ from fundbot.model import Payment
 SOURCES: Final = ("github-sponsors", "open-collective", "thanks-dev", "csv")
 
 
-class LayoutError(ValueError):
+class LayoutError(FundbotError, ValueError):
     """The file is not the export it was said to be; the message names the columns expected."""
 
 
