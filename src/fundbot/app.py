@@ -104,7 +104,9 @@ async def running(
     metrics = Metrics()
     async with new_session(settings) as session:
         cache = FundingCache(settings)
-        github = GitHubFactory(session, settings, pacing or Pacing())
+        github = GitHubFactory(
+            session, settings, pacing or Pacing(write_gap=settings.github_write_gap)
+        )
         # Read at scrape time: clients count their own requests, metrics only look.
         metrics.sources.append(
             lambda m: m.observe_github(github.request_totals(), github.lowest_remaining())

@@ -55,7 +55,7 @@ async def running_postgres(
 ) -> AsyncIterator[Running]:
     url = settings.database_url.reveal()
     await require_current_schema(url)
-    pool = AsyncConnectionPool(url, min_size=2, max_size=2 * workers + 8, open=False)
+    pool = AsyncConnectionPool(url, min_size=2, max_size=workers + 6, open=False)
     await pool.open(wait=True, timeout=10.0)
     store = PgStore(pool)
     queue = PgQueue(pool)
@@ -65,7 +65,9 @@ async def running_postgres(
     try:
         async with new_session(settings) as session:
             cache = PgFundingCache(settings, url)
-            github = GitHubFactory(session, settings, pacing or Pacing())
+            github = GitHubFactory(
+                session, settings, pacing or Pacing(write_gap=settings.github_write_gap)
+            )
             metrics.sources.append(
                 lambda m: m.observe_github(github.request_totals(), github.lowest_remaining())
             )

@@ -130,6 +130,8 @@ class Settings:
     # PostgreSQL workers: how often each says it is alive, and after how long without a
     # word its running job is handed to another worker (tests shorten both).
     worker_heartbeat: float = 10.0
+    # Seconds between content-creating GitHub requests (GitHub's advice: one a second).
+    github_write_gap: float = 1.0
     stalled_after: float = 30.0
     max_manifest_bytes: int = 20 * 1024 * 1024
     user_agent: str = "fundbot (+https://github.com/apps/fundbot)"
@@ -243,6 +245,7 @@ class Settings:
             "FUNDBOT_RECONCILE_INTERVAL": ("reconcile_interval", float),
             "FUNDBOT_MAX_MANIFEST_BYTES": ("max_manifest_bytes", int),
             "FUNDBOT_WORKER_HEARTBEAT": ("worker_heartbeat", float),
+            "FUNDBOT_GITHUB_WRITE_GAP": ("github_write_gap", float),
             "FUNDBOT_STALLED_AFTER": ("stalled_after", float),
         }
         for var, (attr, kind) in numeric.items():

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from fundbot.app import Running, running
+from fundbot.app import Role, Running, running
 from fundbot.github.client import Pacing
 from fundbot.settings import Secret, Settings
 from fundbot.web import server_options
@@ -166,13 +166,20 @@ async def app_under_test(
     *,
     workers: int = 2,
     queue_backoff: float = 0.01,
+    database_url: str | None = None,
+    role: Role = "all",
 ) -> AsyncIterator[AppUnderTest]:
+    """The App on SQLite under data_dir, or with `database_url` on PostgreSQL."""
     github = github or FakeGitHub()
     github.install(fake)
     settings = app_settings(fake, github, data_dir)
+    if database_url:
+        settings = settings.with_overrides(
+            database_url=Secret(database_url), worker_heartbeat=0.2, stalled_after=2.0
+        )
     pacing = Pacing(write_gap=0, sleep=False)
     async with running(
-        settings, workers=workers, pacing=pacing, queue_backoff=queue_backoff
+        settings, workers=workers, pacing=pacing, queue_backoff=queue_backoff, role=role
     ) as started:
         server = await started_server(started.app, settings)
         async with TestClient(server) as client:
