@@ -180,7 +180,7 @@ async def test_two_webs_three_workers_one_killed_mid_scan(
         assert len(found) <= 1, f"{name}: {len(found)} issues"
     for repo in range(PUSHED):  # every push reflected: in the store, then in the issue
         final = pushed_dependency(repo, PUSHES // PUSHED - 1)
-        assert pushed[f"{ORG}/r{repo:02}"] == {final, "mocha"}
+        assert pushed[f"{ORG}/r{repo:02}"] == {final, "mocha"}, f"r{repo:02}"
         assert final.replace("@", "@&#8203;") in multi[f"{ORG}/r{repo:02}"][0]
     # The same organisation, final files, one SQLite process: the same issues.
     single = FakeGitHub()
