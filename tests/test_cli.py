@@ -66,7 +66,15 @@ def test_scan_json_has_plan_dependencies_and_errors(
     assert set(data) == {"plan", "dependencies", "errors"}
     assert data["plan"]["budget"] == 6000
     assert data["plan"]["developers_source"] == "configured"
-    assert sum(line["amount_usd_per_year"] for line in data["plan"]["lines"]) == 6000
+    # No GitHub token: packages whose registry names a GitHub repository but no funding are
+    # unchecked, and their share is held back rather than handed to the others.
+    held = data["plan"]["held_back"]
+    assert (
+        sum(line["amount_usd_per_year"] for line in data["plan"]["lines"])
+        + held["amount_usd_per_year"]
+        == 6000
+    )
+    assert set(held["reasons"]) <= {"GitHub not consulted"}
     names = {d["name"] for d in data["dependencies"]}
     assert names == {"chalk", "axios", "flask", "requests"}
     flask = next(d for d in data["dependencies"] if d["name"] == "flask")

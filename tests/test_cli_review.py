@@ -169,7 +169,8 @@ def test_file_formats_warn_on_stderr_about_unchecked_packages(
     """Formats meant for files still tell the person, on stderr, what could not be checked."""
     code, _, err = run(capsys, "scan", str(offline_env), "--offline", "--format", fmt)
     assert code == 0
-    assert "warning: 1 package could not be checked (offline: not in cache)" in err
+    assert "warning: 1 package could not be checked: not in cache (--offline) (1)" in err
+    assert "$2,000 held back until 1 package can be checked" in err
 
 
 def test_table_reports_unchecked_packages_and_an_empty_funding_list(
@@ -180,7 +181,7 @@ def test_table_reports_unchecked_packages_and_an_empty_funding_list(
     assert code == 0
     assert "None of the 1 package found lists funding." in out
     assert "The plan" not in out
-    assert "1 package could not be checked (offline: not in cache)" in out
+    assert "1 package could not be checked: not in cache (--offline) (1)" in out
 
 
 @pytest.mark.parametrize(
@@ -389,7 +390,7 @@ def test_repository_name_and_owner_come_from_the_origin_remote(
         capsys, "scan", str(offline_env), "--offline", "--developers", "2", "--format", "json"
     )
     assert code == 0
-    assert json.loads(out)["plan"]["unfunded"][0]["repositories"] == ["acme/shop"]
+    assert json.loads(out)["plan"]["unchecked"][0]["repositories"] == ["acme/shop"]
 
 
 @pytest.mark.parametrize("command", ["scan", "deps"])

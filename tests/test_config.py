@@ -22,6 +22,7 @@ from fundbot.config import (
     merge_layers,
     validate,
 )
+from fundbot.config_schema import check
 from fundbot.errors import ConfigError, ConfigProblem
 from fundbot.model import PLATFORMS
 from tests.time_bounds import within
@@ -462,8 +463,9 @@ def test_effective_config_nearer_wins() -> None:
     assert config.scope_weights["runtime"] == 1.0
 
 
-def test_effective_config_skips_an_invalid_layer() -> None:
-    """An invalid layer is left out whole and its problems returned; the others still apply."""
+def test_effective_config_skips_only_the_invalid_keys() -> None:
+    """A bad key spoils only itself: it falls back to the layer below, the file's valid keys
+    still apply, and a layer that is not a mapping is left out whole."""
     config, problems = effective_config(
         [
             ("org.yml", {"developers": 50}),
@@ -471,7 +473,7 @@ def test_effective_config_skips_an_invalid_layer() -> None:
             ("bad.yml", ["not", "a", "mapping"]),  # type: ignore[list-item]
         ]
     )
-    assert config.developers == 50
+    assert config.developers == 70
     assert config.max_share == 0.2
     assert problems == [
         ConfigProblem("repo.yml", "max_share", "2 (a whole number)", "a number > 0 and ≤ 1"),
@@ -509,6 +511,9 @@ def test_any_mapping_validates_or_says_why(raw: dict[str, Any]) -> None:
         assert exc.problems
         assert all(p.file == "f.yml" and "\n" not in str(p) for p in exc.problems)
         effective, problems = effective_config([("f.yml", raw)])
-        assert (effective, problems) == (default_config(), list(exc.problems))
+        assert problems == list(exc.problems)
+        # Each valid key still applies; each invalid one keeps its default.
+        valid = {k: v for k, v in raw.items() if not check({k: v}, "f.yml")}
+        assert effective == validate(valid, "f.yml")
     else:
         assert effective_config([("f.yml", raw)]) == (config, [])

@@ -655,7 +655,10 @@ def test_unfunded_most_used_first() -> None:
     """Dependencies without a channel are listed by weight, then name, with their repository."""
     usage = {"o/a": [dep("b"), dep("a", scope="dev"), dep("c")], "o/b": [dep("c"), dep("z")]}
     funding = funding_map(
-        fund("a", repository="https://github.com/a/a"), fund("z", channel("github", "z"))
+        fund("a", repository="https://github.com/a/a"),
+        fund("b"),
+        fund("c"),
+        fund("z", channel("github", "z")),
     )
     plan = build_plan(usage, funding, rules(), FIVE)
     assert [(u.package, u.weight, u.repository, u.repositories) for u in plan.unfunded] == [
@@ -750,7 +753,8 @@ def test_unfunded_packages_carry_why_nothing_is_known() -> None:
     plan = build_plan(
         {"acme/app": deps}, funding, default_config(), DeveloperCount(1, "configured")
     )
-    found = {u.package: (u.reason, u.unchecked) for u in plan.unfunded}
+    found = {u.package: (u.reason, u.unchecked) for u in plan.unfunded + plan.unchecked}
+    assert [u.package for u in plan.unchecked] == ["cargo:anyhow"]
     assert found == {
         "npm:left-pad": ("no funding listed on npm", False),
         "cargo:anyhow": ("crates.io: HTTP 503 after 4 attempts", True),

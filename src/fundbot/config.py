@@ -229,16 +229,23 @@ def extends_target(raw: Mapping[str, Any], file: str) -> tuple[str | None, str, 
 def effective_config(
     layers: Sequence[tuple[str, Mapping[str, Any]]],
 ) -> tuple[FundbotConfig, list[ConfigProblem]]:
-    """Defaults under every valid layer (farthest first); an invalid layer is skipped whole."""
+    """Defaults under every layer (farthest first). A bad key spoils only itself: an invalid
+    value falls back to what the layers below say (in the end the default), and every valid
+    key of the same file still applies; each problem names its key."""
     merged = _default_raw()
     problems: list[ConfigProblem] = []
     for file, raw in layers:
-        found = check(raw, file)
-        if found:
-            # Half a file applied would be a surprise; the defaults stand until it is fixed.
-            problems += found
+        if not isinstance(raw, Mapping):
+            problems += check(raw, file)
             continue
-        merged = merge_layers(merged, raw)
+        valid: dict[str, Any] = {}
+        for key, value in raw.items():
+            found = check({key: value}, file)
+            if found:
+                problems += found
+            else:
+                valid[key] = value
+        merged = merge_layers(merged, valid)
     return _build(merged), problems
 
 

@@ -109,6 +109,20 @@ class FundingChannel:
     found_via: str  # e.g. "npm:funding", "pypi:project_urls", "github:fundingLinks"
 
 
+# A sponsor button read without a GitHub token: its account is known, where it leads is not.
+TO_CONFIRM: Final = "to confirm with a GitHub token"
+
+
+def unconfirmed_account(platform: str, handle: str | None, url: str) -> bool:
+    """Whether a channel (or plan line) is a GitHub account grouped from sponsor buttons that
+    nobody could follow without a token (see `TO_CONFIRM`)."""
+    return (
+        platform == "custom"
+        and bool(handle)
+        and url.casefold() == f"https://github.com/{handle}".casefold()
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FundingPlanOffer:
     """An asking amount stated in a funding.json `plans` entry."""
@@ -213,6 +227,41 @@ class UnfundedPackage:
 # Reasons that are answers, not failures: the package was looked up and has no funding.
 CHECKED_REASONS: Final[tuple[str, ...]] = ("no funding listed", "not found on", "no source for")
 
+# Stems of the reasons the resolver writes when it could not check a package; the short
+# label (`crates.io unreachable`, `GitHub not consulted`) is what every output counts by.
+GITHUB_NOT_CONSULTED: Final = "GitHub not consulted"
+OFFLINE_STEM: Final = "offline: not in cache"
+NOT_LOOKED_UP: Final = "not looked up"
+
+
+def unchecked_label(reason: str | None) -> str:
+    """The short, countable form of why a package could not be checked.
+
+    Failure reasons read `<where>: <what happened>` (`crates.io: connection failed …`,
+    `npm: HTTP 429 after 4 attempts`); the label keeps where and the kind of failure.
+    """
+    text = (reason or "").split(";")[0].strip()
+    if text.startswith(GITHUB_NOT_CONSULTED):
+        return GITHUB_NOT_CONSULTED
+    if text.startswith(OFFLINE_STEM):
+        return "not in cache (--offline)"
+    if text == NOT_LOOKED_UP:
+        return NOT_LOOKED_UP
+    where, _, what = text.partition(": ")
+    if not what:
+        # `GitHub rate limit reached, resets at …`: the first word says where.
+        where, what = text.split(" ")[0], text
+    if not text:
+        return NOT_LOOKED_UP
+    lowered = what.casefold()
+    if "429" in lowered or "rate limit" in lowered or "rate-limit" in lowered:
+        return f"{where} rate-limited"
+    if "refused" in lowered and "address" in lowered:
+        return f"{where} address refused"
+    if "unreadable" in lowered or "invalid json" in lowered:
+        return f"{where} answered unreadably"
+    return f"{where} unreachable"
+
 
 # Why a package or recipient is left out of a plan. Closed set, so that code can act on the
 # kind; the reason text is for people and may change.
@@ -257,6 +306,17 @@ class Payment:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldBack:
+    """The share of the budget kept for packages that could not be checked yet:
+    budget x (their weight / all weight), whole units; released once they are checked."""
+
+    amount: int = 0  # per year, in the plan's currency
+    packages: int = 0
+    reasons: tuple[tuple[str, int], ...] = ()  # (short label, packages), most first
+    checked_share: float = 1.0  # the checked part of the dependency weight, 0..1
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """How much to give whom, per year."""
 
@@ -281,3 +341,7 @@ class Plan:
     payments_outside_plan: int = 0  # USD to recipients the plan does not list
     payments: tuple[Payment, ...] = ()  # the year's payments, oldest first
     months_left: int = 12  # months of the plan's year still to come, this one included
+    # Packages that could not be checked (UnfundedPackage.unchecked), apart from `unfunded`,
+    # which lists only packages that were checked and have no channel.
+    unchecked: tuple[UnfundedPackage, ...] = ()
+    held_back: HeldBack = HeldBack()

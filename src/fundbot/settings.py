@@ -121,6 +121,8 @@ class Settings:
     # GraphQL batches (of up to 100 repositories) in flight at once.
     github_concurrency: int = 3
     http_timeout: float = 30.0
+    # Overall seconds per host per resolve run; after it the host's packages are unchecked.
+    http_deadline: float = 20.0
     http_retries: int = 3
     # Tests turn the sleeping between retries off (as stamina does).
     retry_sleep: bool = True
@@ -239,6 +241,7 @@ class Settings:
             "FUNDBOT_HTTP_CONCURRENCY": ("http_concurrency", int),
             "FUNDBOT_GITHUB_CONCURRENCY": ("github_concurrency", int),
             "FUNDBOT_HTTP_TIMEOUT": ("http_timeout", float),
+            "FUNDBOT_HTTP_DEADLINE": ("http_deadline", float),
             "FUNDBOT_HTTP_RETRIES": ("http_retries", int),
             "FUNDBOT_CACHE_TTL_FOUND": ("cache_ttl_found", float),
             "FUNDBOT_CACHE_TTL_NOT_FOUND": ("cache_ttl_not_found", float),
@@ -273,6 +276,8 @@ class Settings:
             raise SettingsError("PORT", "must be between 1 and 65535")
         if self.http_concurrency < 1:
             raise SettingsError("FUNDBOT_HTTP_CONCURRENCY", "must be at least 1")
+        if self.http_deadline <= 0:
+            raise SettingsError("FUNDBOT_HTTP_DEADLINE", "must be more than 0 seconds")
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)

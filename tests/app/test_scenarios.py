@@ -222,8 +222,9 @@ async def test_invalid_config_is_explained_and_the_defaults_apply(
     assert len(rows) == 1
     assert rows[0].startswith(f"| acme/shop:.github/fundbot.yml | {key} | {found} | {expected}")
     assert "The configuration has 1 problem" in text_of
-    # The file is skipped whole, its valid title too: the default title and the org plan apply.
-    assert github.bot_issues(SHOP)[0].title == DEFAULT_TITLE
+    # A bad key spoils only itself: the file's valid title still applies, the bad key falls
+    # back to the layers below (the org file, the defaults).
+    assert github.bot_issues(SHOP)[0].title == "Ours"
     assert data(github, SHOP)["organisation_budget"] == 15_000
 
 
@@ -434,3 +435,39 @@ async def test_home_page_shows_installations_and_failed_jobs(
     assert "403" not in page
     # Once the App has learnt its own name from GitHub, the page links to its install page.
     assert f'href="{app.github.base_url}/apps/fundbot/installations/new"' in page
+
+
+# -- unknown is not unfunded (issue 11) -----------------------------------------------------------
+async def test_plan_issue_holds_back_the_unchecked_share_and_the_next_run_releases_it(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """PyPI fails for flask: the org plan issue says what is held back and lists flask as not
+    checked (not as unfunded); the next scan checks it again and releases its share."""
+    from tests.fakes.registries import fixture
+    from tests.fakes.server import Reply
+
+    down = {"pypi": True}
+
+    def flask(_: object) -> Reply:
+        if down["pypi"]:
+            return Reply(503)
+        return Reply(200, fixture("pypi/flask.json"), {"Content-Type": "application/json"})
+
+    fake.add("GET", "/pypi/pypi/flask/json", handler=flask, times=None)
+    github = org()
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await app.install()
+        first = body(github, PLAN)
+        assert "**Coverage:** Checked" in first
+        assert "held back until 1 package can be checked: pypi unreachable (1)" in first
+        unfunded, _, unchecked = first.partition("could not be checked this time (not unfunded)")
+        assert "pypi:flask" in unchecked
+        assert "pypi:flask" not in unfunded.split("without a known funding channel")[-1]
+        down["pypi"] = False
+        github.repo(SHOP).files[REQS] = SHOP_REQUIREMENTS + "django==5.0\n"
+        await app.deliver("push", push_payload(SHOP, modified=(REQS,)))
+        await app.settle()
+        second = body(github, PLAN)
+    assert "held back" not in second
+    assert "pypi:flask" in second

@@ -208,3 +208,48 @@ class FakeServer:
             self.routes.clear()
             self.requests.clear()
             self.unexpected.clear()
+
+
+class SilentListener:
+    """A port that accepts TCP connections (the kernel completes the handshake) and never
+    answers: a registry hung behind its load balancer. Use as a context manager."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
+        self.port: int = self._socket.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> SilentListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.close()
+
+
+class RefusingPort:
+    """A port bound but never listening: every connection is refused at once (a registry
+    down). Holding the port, unlike a closed one, keeps any other server from taking it."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> RefusingPort:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.close()

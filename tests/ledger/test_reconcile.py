@@ -65,9 +65,9 @@ def test_sponsors_csv_offers_only_what_remains_over_the_months_left() -> None:
     assert plan.months_left == 3
     assert sponsors_csv(plan, "monthly").splitlines()[1:] == ["sindresorhus,667"]
     assert sponsors_csv(plan, "one-time").splitlines()[1:] == ["sindresorhus,2000"]
-    # Without a ledger the plan's own amounts, as before.
+    # Without a ledger the plan's own per-month column (largest remainder, issue 11).
     assert sponsors_csv(realistic_plan(), "monthly").splitlines()[1:] == [
-        "sindresorhus,333",
+        "sindresorhus,334",
         "pallets,267",
     ]
 

@@ -64,7 +64,10 @@ def test_plan_issue_table_equals_the_data_block() -> None:
     assert [url for url, _ in rows] == [line["url"] for line in lines]
     year = [amounts[0] for _, amounts in rows]
     assert year == [line["amount_usd_per_year"] for line in lines]
-    assert [amounts[1] for _, amounts in rows] == [per_month(y) for y in year]
+    month = [amounts[1] for _, amounts in rows]
+    # Monthly amounts add up: the column sums to the monthly budget (largest remainder).
+    assert sum(month) == per_month(plan.budget)
+    assert all(abs(m - y / 12) < 1 for m, y in zip(month, year, strict=True))
     assert sum(year) == plan.budget
 
 
@@ -77,7 +80,9 @@ def test_repository_issue_table_equals_the_data_block(repository: str) -> None:
     rows, lines = _rows(body), _data_lines(body)
     assert [url for url, _ in rows] == [line["url"] for line in lines]
     for (url, (part, month, whole)), line in zip(rows, lines, strict=True):
-        assert (part, month, whole) == (line["amount_usd_per_year"], per_month(part), org[url])
+        assert (part, whole) == (line["amount_usd_per_year"], org[url])
+        assert abs(month - part / 12) < 1
+    assert sum(month for _, (_, month, _) in rows) == per_month(sum(p for _, (p, _, _) in rows))
     data = parse_data_block(body)
     assert data is not None
     total = sum(part for _, (part, _, _) in rows)

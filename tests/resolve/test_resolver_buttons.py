@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fundbot.model import FundingChannel, PackageFunding
+from fundbot.model import TO_CONFIRM, FundingChannel, PackageFunding
 from fundbot.resolve.base import PackageQuery
 from fundbot.resolve.http import HttpClient
 from fundbot.resolve.resolver import NO_TOKEN_REASON, Resolver
@@ -39,6 +39,13 @@ WIDGET = {
 
 def button(repository: str, via: str = NPM_BUTTON) -> FundingChannel:
     return FundingChannel("custom", f"https://github.com/{repository}?sponsor=1", None, via)
+
+
+def unconfirmed(account: str, via: str = NPM_BUTTON) -> FundingChannel:
+    """A button without a token: grouped under the account that owns its repository."""
+    return FundingChannel(
+        "custom", f"https://github.com/{account}", account, f"{via}; {TO_CONFIRM}"
+    )
 
 
 def acme_main(via: str) -> tuple[FundingChannel, ...]:
@@ -78,13 +85,14 @@ def acme_repos(graphql: FakeGitHubGraphQL, *, main: bool = True) -> None:
 async def test_own_button_without_token_is_kept_as_a_link(
     fake: FakeServer, http: HttpClient, settings: Settings, cache: FundingCache
 ) -> None:
-    """chalk's recorded button, with no token: kept as a custom link, marked as a button,
-    and the package says GitHub was not asked (so a run with a token looks again)."""
+    """chalk's recorded button, with no token: kept as a custom channel for the chalk
+    account, marked to confirm with a token, and the package says GitHub was not asked (so a
+    run with a token looks again)."""
     serve_npm(fake, "chalk")
     _, found = await resolve(settings, http, cache, None, "npm:chalk")
     chalk = found["npm:chalk"]
     assert chalk.repository == "https://github.com/chalk/chalk"
-    assert chalk.channels == (button("chalk/chalk"),)
+    assert chalk.channels == (unconfirmed("chalk"),)
     assert chalk.unknown_reason == NO_TOKEN_REASON
 
 
@@ -139,7 +147,8 @@ async def test_own_button_leading_nowhere_stays(
 async def test_button_of_another_repository(
     fake: FakeServer, http: HttpClient, settings: Settings, cache: FundingCache, token: str | None
 ) -> None:
-    """A monorepo package's button for the org's main repository: without a token a link;
+    """A monorepo package's button for the org's main repository: without a token the acme
+    account, to confirm;
     with one, acme/main's channels, asked in the same single query as acme/monorepo."""
     serve_widget(fake)
     graphql = FakeGitHubGraphQL(TOKEN)
@@ -150,7 +159,7 @@ async def test_button_of_another_repository(
     assert widget.repository == "https://github.com/acme/monorepo"
     assert resolver.stats.github_repositories == 2
     if token is None:
-        assert widget.channels == (button("acme/main"),)
+        assert widget.channels == (unconfirmed("acme"),)
         assert widget.unknown_reason == NO_TOKEN_REASON
         return
     assert widget.channels == acme_main(NPM_BUTTON)

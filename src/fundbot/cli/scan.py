@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from fundbot.cli.deps import nothing_found
-from fundbot.cli.scan_output import print_table, unchecked_summary
+from fundbot.cli.scan_output import output_console, print_table, unchecked_summary
 from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
 from fundbot.errors import ConfigError, ConfigProblem, SettingsError
 from fundbot.ledger.local import read_ledger
@@ -32,11 +32,19 @@ from fundbot.render.pledge import (
     pledge_report,
     report_problems,
 )
+from fundbot.render.text import coverage_sentence
 from fundbot.resolve.resolver import ResolveStats, resolve_dependencies
 from fundbot.scan import scan_tree
 from fundbot.scan.local_git import estimate_developers, repository_name
+from fundbot.scan.own_owner import FIELDS as OWNER_FIELDS
+from fundbot.scan.own_owner import owner_from_manifests
 from fundbot.settings import Settings
 
+# Root manifests larger than this are not read for the owner (no real one comes close).
+MAX_ROOT_MANIFEST = 1024 * 1024
+# `--strict`: the plan was printed, but part of its budget is held back for unchecked packages.
+EXIT_UNCHECKED = 3
+NOTHING_TO_FUND = "nothing to fund here"
 FORMATS = ("table", "markdown", "json", "csv", "sponsors-csv", "pledge")
 REPO_CONFIG = Path(".github") / "fundbot.yml"
 
@@ -91,6 +99,12 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("--offline", action="store_true", help="answer from the cache only")
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help=f"exit {EXIT_UNCHECKED} (after printing the plan) when any dependency could not "
+        "be checked, for CI",
+    )
+    parser.add_argument(
         "--github-token",
         metavar="TOKEN",
         help="enables GitHub funding lookups (default: $GITHUB_TOKEN)",
@@ -138,21 +152,23 @@ def run(args: argparse.Namespace) -> int:
         return 2
     settings, config, problems = prepared
     for problem in problems:
-        _say(f"warning: {problem} (the defaults apply meanwhile)")
+        _say(f"warning: {problem} (that key alone falls back to its default)")
     payments = _payments(args)
     if payments is None:
         return 2
     result = scan_tree(args.path, ignore_paths=config.ignore_paths)
     if not result.dependencies and not result.errors:
-        _say(nothing_found(args.path, config.ignore_paths))
+        _nothing_to_fund(args, config)
+        return 0
     err = Console(stderr=True, highlight=False)
     name = repository_name(args.path) or args.path.resolve().name
     owner = args.owner or (name.partition("/")[0] if "/" in name else None)
+    if owner is None:
+        owner = _owner_from_manifests(args.path)
     planned, stats = asyncio.run(
         _plan(Repositories.checkout(name, result), config, owner, settings, args, err)
     )
-    for note in stats.notes:
-        _say(f"note: {note}")
+    _say_stats(args, stats)
     plan, funding = planned.plan, planned.funding
     if args.payments is not None:
         plan = reconcile(plan, payments, args.year)
@@ -160,7 +176,29 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "table":
         # The table says these itself; other formats go to files, so tell the person here.
         _warn_unchecked_and_unreadable(plan, result)
+    if args.strict and plan.unchecked:
+        _say(f"fundbot scan --strict: {coverage_sentence(plan)}")
+        return EXIT_UNCHECKED
     return 0
+
+
+def _nothing_to_fund(args: argparse.Namespace, config: FundbotConfig) -> None:
+    """No plan at all rather than a plan of nothing: said plainly, and it is not an error."""
+    found = nothing_found(args.path, config.ignore_paths).removeprefix("warning: ")
+    message = f"{NOTHING_TO_FUND}: {found}"
+    if args.format == "table":
+        print(message[:1].upper() + message[1:])
+    else:
+        _say(message)
+
+
+def _say_stats(args: argparse.Namespace, stats: ResolveStats) -> None:
+    if getattr(args, "verbose", 0):
+        # `-v`: per host, requests made, answers from the cache and the time spent.
+        for line in stats.per_source():
+            _say(f"info: {line}")
+    for note in stats.notes:
+        _say(f"note: {note}")
 
 
 def _payments(args: argparse.Namespace) -> list[Payment] | None:
@@ -175,6 +213,27 @@ def _payments(args: argparse.Namespace) -> list[Payment] | None:
     for problem in ledger.problems:
         _say(f"warning: {problem} (left out)")
     return list(ledger.payments)
+
+
+def _owner_from_manifests(root: Path) -> str | None:
+    """Without `--owner` or a GitHub remote: the one GitHub owner the root manifests name."""
+    files: dict[str, str] = {}
+    for name in OWNER_FIELDS:
+        path = root / name
+        try:
+            if path.is_file() and path.stat().st_size <= MAX_ROOT_MANIFEST:
+                files[name] = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    found = owner_from_manifests(files)
+    if found is None:
+        return None
+    owner, fields = found
+    _say(
+        f"note: {owner} is taken as your own organisation (from {', '.join(fields)}): its "
+        "packages are excluded; --owner ORG overrides"
+    )
+    return owner
 
 
 def _prepare(
@@ -208,9 +267,10 @@ def _prepare(
 
 
 def _warn_unchecked_and_unreadable(plan: Plan, result: ScanResult) -> None:
-    unchecked = unchecked_summary(plan.unfunded)
+    unchecked = unchecked_summary(plan.unchecked)
     if unchecked:
         _say(f"warning: {unchecked}; their funding is unknown")
+        _say(f"warning: {coverage_sentence(plan)}")
     for error in result.errors:
         _say(f"warning: unreadable: {error.manifest}: {error.error}")
 
@@ -295,16 +355,32 @@ async def _resolve(
 ) -> tuple[Funding, ResolveStats]:
     progress: Callable[[int, int], None] | None = None
     if err.is_terminal:
-        from rich.progress import MofNCompleteColumn, Progress
+        # Per package, with the hosts still answering and the time spent; only on a terminal.
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         bar = Progress(
-            *Progress.get_default_columns(), MofNCompleteColumn(), console=err, transient=True
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[waiting]}", style="dim"),
+            console=err,
+            transient=True,
         )
-        task = bar.add_task("Looking up funding", total=None)
+        task = bar.add_task("Looking up funding", total=None, waiting="")
         bar.start()
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
+
+        def waiting(hosts: tuple[str, ...]) -> None:
+            bar.update(task, waiting=f"waiting on {', '.join(hosts)}" if hosts else "")
 
         try:
             return await resolve_dependencies(
@@ -313,6 +389,7 @@ async def _resolve(
                 github_token=args.github_token,
                 offline=args.offline,
                 progress=progress,
+                waiting=waiting,
             )
         finally:
             bar.stop()
@@ -368,7 +445,7 @@ def _print(
     elif fmt == "pledge":
         _print_pledge(args, plan, config, organisation)
     else:
-        print_table(plan, result, funding, Console(highlight=False))
+        print_table(plan, result, funding, output_console())
 
 
 def _print_pledge(

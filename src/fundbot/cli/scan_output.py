@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import os
+from collections import Counter, defaultdict
 from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fundbot.model import PackageFunding, Plan, ScanResult, UnfundedPackage
+from fundbot.model import (
+    TO_CONFIRM,
+    PackageFunding,
+    Plan,
+    ScanResult,
+    UnfundedPackage,
+    unchecked_label,
+    unconfirmed_account,
+)
 from fundbot.render.terminal_safe import printable
+from fundbot.render.text import coverage_sentence, monthly_amounts
 from fundbot.words import plural
 
 SHOWN_PACKAGES = 3
-SHOWN_REASONS = 3
 SHOWN_URLS = 20
 
 
@@ -27,6 +36,19 @@ def _text(text: str) -> Text:
 def _more(items: tuple[str, ...] | list[str], shown: int = SHOWN_PACKAGES) -> str:
     head = ", ".join(items[:shown])
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+# Wide enough for any row: output to a file or a pipe is never wrapped at 80 columns.
+UNWRAPPED = 10_000
+
+
+def output_console() -> Console:
+    """Standard output: a terminal's own width; elsewhere `COLUMNS` when set, else as wide as
+    the content needs (rich would assume 80 and fold names in the middle)."""
+    console = Console(highlight=False)
+    if console.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return console
+    return Console(highlight=False, width=UNWRAPPED)
 
 
 def recipient_label(handle: str | None, url: str) -> str:
@@ -42,15 +64,18 @@ def recipient_label(handle: str | None, url: str) -> str:
     return label if parts.netloc else url
 
 
-def unchecked_summary(unfunded: tuple[UnfundedPackage, ...]) -> str | None:
-    """`29 packages could not be checked (crates.io: connection failed …)`, or None."""
-    unchecked = [u for u in unfunded if u.unchecked]
+def unchecked_summary(unchecked: tuple[UnfundedPackage, ...]) -> str | None:
+    """`29 packages could not be checked: crates.io unreachable (27), …`, or None; every
+    failing host is named (the main ecosystem must never hide behind "and 1 more")."""
     if not unchecked:
         return None
-    reasons = sorted({u.reason or "" for u in unchecked})
-    shown = "; ".join(reasons[:SHOWN_REASONS])
-    more = f"; and {len(reasons) - SHOWN_REASONS} more" if len(reasons) > SHOWN_REASONS else ""
-    return f"{plural(len(unchecked), 'package')} could not be checked ({shown}{more})"
+    counts = Counter(unchecked_label(u.reason) for u in unchecked)
+    shown = ", ".join(f"{label} ({n:,})" for label, n in sorted(counts.items(), key=_most))
+    return f"{plural(len(unchecked), 'package')} could not be checked: {shown}"
+
+
+def _most(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])
 
 
 def print_table(
@@ -60,6 +85,7 @@ def print_table(
     console: Console,
 ) -> None:
     """Like `npm fund` across every ecosystem, then the plan; names never read as markup."""
+    console.print(_text(_first_up(coverage_sentence(plan))))
     _print_funding(result, funding, console)
     source = "configured" if plan.developers_source == "configured" else "estimated"
     console.print(_summary(plan, source))
@@ -74,7 +100,7 @@ def _summary(plan: Plan, source: str) -> Text:
         f"\nPlan: ${plan.budget:,} a year for {plural(plan.developers, 'developer')} "
         f"({source}: {plan.developers_method}), {plural(len(plan.lines), 'recipient')}, "
         f"{plural(covered, 'dependency')} covered, "
-        f"{len(plan.unfunded):,} without funding."
+        f"{len(plan.unfunded):,} checked without funding, {len(plan.unchecked):,} unchecked."
     )
 
 
@@ -111,19 +137,27 @@ def _print_funding(
 
 
 def _print_plan(plan: Plan, console: Console) -> None:
-    # Four columns fit 80: the platform goes under the recipient instead of beside it.
+    # The platform stays on its recipient's row; names wrap between names, never inside one.
     table = Table(title="The plan", title_justify="left")
-    table.add_column("recipient", overflow="fold", ratio=1)
+    # On a narrow terminal the recipient's link folds first; a package name keeps its width.
+    longest = max(
+        (len(p) for line in plan.lines for p in line.packages[:SHOWN_PACKAGES]), default=8
+    )
+    table.add_column("recipient", overflow="fold")
+    table.add_column("platform", no_wrap=True)
     table.add_column("per year", justify="right", no_wrap=True)
     table.add_column("per month", justify="right", no_wrap=True)
-    table.add_column("packages", overflow="fold", ratio=1)
+    table.add_column("packages", overflow="fold", min_width=min(longest, 40))
+    monthly = monthly_amounts(plan.lines)
     for line in plan.lines:
-        who = _text(recipient_label(line.handle, line.url))
-        who.append(f"\n{line.platform}", style="dim")
+        who = recipient_label(line.handle, line.url)
+        if unconfirmed_account(line.platform, line.handle, line.url):
+            who += f" ({TO_CONFIRM})"
         table.add_row(
-            who,
+            _text(who),
+            Text(printable(line.platform), style="dim"),
             _text(f"${line.amount:,}"),
-            _text(f"${line.amount / 12:,.0f}"),
+            _text(f"${monthly[line.recipient]:,}"),
             _text(_more(line.packages) + (" (funded elsewhere)" if line.funded_elsewhere else "")),
         )
     console.print(table)
@@ -138,10 +172,14 @@ def _print_notes(plan: Plan, result: ScanResult, console: Console) -> None:
     asked = [u.package for u in plan.unfunded if not u.unchecked]
     if asked:
         console.print(_text(f"Most used without funding: {_more(asked[:5], 5)}"))
-    unchecked = unchecked_summary(plan.unfunded)
+    unchecked = unchecked_summary(plan.unchecked)
     if unchecked:
         console.print(_text(f"note: {unchecked}"))
     if plan.excluded:
         console.print(_text(f"Excluded: {len(plan.excluded)} (see --format markdown or json)"))
     for error in result.errors:
         console.print(_text(f"unreadable: {error.manifest}: {error.error}"))
+
+
+def _first_up(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:] + "."

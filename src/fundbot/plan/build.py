@@ -28,6 +28,7 @@ from fundbot.plan.allocation import (
     preferred_channel,
     recipient_id,
 )
+from fundbot.plan.held_back import hold_back
 from fundbot.plan.notes import plan_fingerprint, plan_notes
 
 __all__ = [
@@ -89,7 +90,12 @@ def build_plan(
     budget = developers.count * config.per_developer if config.budget is None else config.budget
     weights = dependency_weights(usage, config)
     excluded = _skipped_only(usage, weights)
-    chosen, unfunded = _classify(weights, funding, config, owner, excluded)
+    chosen, classified = _classify(weights, funding, config, owner, excluded)
+    # Unknown is not unfunded: what could not be checked keeps its share, held back.
+    unfunded = [u for u in classified if not u.unchecked]
+    unchecked = [u for u in classified if u.unchecked]
+    checked_weights = [sum(weights[pkg].values()) for pkg in chosen] + [u.weight for u in unfunded]
+    held_back = hold_back(budget, checked_weights, unchecked)
     recipients = group_recipients(chosen, weights, config.platform_order)
     by_people = {rid.casefold() for rid in excluded_recipients}
     for rid in sorted(recipients):
@@ -99,7 +105,7 @@ def build_plan(
             del recipients[rid]
     allocation = allocate(
         {rid: r.weight for rid, r in recipients.items()},
-        budget,
+        budget - held_back.amount,
         min_amount=config.min_amount,
         max_share=config.max_share,
         max_recipients=config.max_recipients,
@@ -130,10 +136,12 @@ def build_plan(
         currency=config.currency,
         lines=tuple(lines),
         unfunded=tuple(sorted(unfunded, key=lambda u: (-u.weight, u.package))),
+        unchecked=tuple(sorted(unchecked, key=lambda u: (-u.weight, u.package))),
+        held_back=held_back,
         excluded=tuple(excluded[key] for key in sorted(excluded)),
         errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
         fingerprint=plan_fingerprint(
-            budget, developers, config, weights, chosen, excluded, paid_elsewhere
+            budget, developers, config, weights, chosen, excluded, paid_elsewhere, held_back.amount
         ),
         dependencies_covered=sum(len(line.packages) for line in lines),
         notes=plan_notes(config, developers, budget, bool(recipients)) + allocation.notes,

@@ -43,6 +43,7 @@ def plan_fingerprint(
     chosen: Mapping[str, FundingChannel],
     excluded: Mapping[str, Exclusion],
     paid_elsewhere: Collection[str],
+    held_back: int = 0,
 ) -> str:
     """16 hex digits of sha256 over what decides the plan, in a canonical order."""
     canonical = {
@@ -57,5 +58,8 @@ def plan_fingerprint(
         "excluded": sorted((key, e.reason) for key, e in excluded.items()),
         "funded_elsewhere": sorted(paid_elsewhere),
     }
+    if held_back:
+        # Only when money is held back, so plans without any keep their fingerprints.
+        canonical["held_back"] = held_back
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
 
-from fundbot.model import Plan
+from fundbot.model import Plan, unchecked_label
 from fundbot.render.markdown import github_handle
 
 # The Pledge report moved to render/pledge.py; imported from here by older callers.
@@ -17,6 +17,8 @@ from fundbot.render.pledge import pledge_post as pledge_post
 from fundbot.render.pledge import pledge_report as pledge_report
 from fundbot.render.terminal_safe import one_line
 from fundbot.render.text import (
+    coverage_sentence,
+    monthly_amounts,
     per_month,
 )
 
@@ -53,15 +55,17 @@ def _cell(value: str) -> str:
 def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
     """GitHub Sponsors bulk CSV: one row per GitHub-sponsored maintainer.
 
-    Monthly amounts are the yearly amount / 12 rounded to whole dollars, halves up, and at
-    least $1 (GitHub's minimum); one-time amounts are the yearly amount. Lines funded
-    elsewhere and handles that are not valid GitHub logins are left out.
+    Monthly amounts are the plan's per-month column (largest remainder, so they add up to the
+    monthly budget), at least $1 (GitHub's minimum); one-time amounts are the yearly amount.
+    Lines funded elsewhere and handles that are not valid GitHub logins are left out.
 
     With the year's payments known (`plan.paid_known`) only what remains is offered: a
     one-time amount of the remainder, or the remainder spread over the months left.
     """
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
+    # Monthly: the plan's per-month column, so the upload matches what the plan shows.
+    monthly = monthly_amounts(plan.lines)
     for line in plan.lines:
         handle = github_handle(line.handle)
         if line.platform != "github" or line.funded_elsewhere or handle is None:
@@ -70,16 +74,19 @@ def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
         if due <= 0:
             continue
         names.setdefault(handle.lower(), handle)
+        # Monthly, nothing paid yet: the plan's per-month column, so the upload matches it.
+        if frequency == "monthly" and not plan.paid_known:
+            due = monthly[line.recipient]
         totals[handle.lower()] = totals.get(handle.lower(), 0) + due
     months = max(1, plan.months_left) if plan.paid_known else 12
     rows = []
-    for key, yearly in totals.items():
-        if frequency == "one-time":
-            amount = max(1, yearly)
+    for key, owed in totals.items():
+        if frequency == "one-time" or not plan.paid_known:
+            amount = max(1, owed)  # the yearly remainder, or already the monthly column
         elif months == 12:
-            amount = max(1, per_month(yearly))
+            amount = max(1, per_month(owed))
         else:
-            spread = (Decimal(yearly) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            spread = (Decimal(owed) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             amount = max(1, int(spread))
         rows.append((names[key], amount))
     return _csv(SPONSORS_HEADER, rows)
@@ -87,6 +94,7 @@ def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
 
 def plan_csv(plan: Plan) -> str:
     """Every plan line, one row each, packages and repositories space-separated."""
+    monthly = monthly_amounts(plan.lines)
     rows = [
         (
             _cell(line.recipient),
@@ -94,7 +102,7 @@ def plan_csv(plan: Plan) -> str:
             _cell(line.url),
             _cell(line.handle or ""),
             line.amount,
-            per_month(line.amount),
+            monthly[line.recipient],
             "yes" if line.funded_elsewhere else "no",
             _cell(" ".join(line.packages)),
             _cell(" ".join(line.repositories)),
@@ -136,7 +144,24 @@ def plan_json(
         "dependencies_covered": plan.dependencies_covered,
         "notes": list(plan.notes),
         "lines": lines,
+        # Only packages that were checked and have no channel; unknown is not unfunded.
         "unfunded": [asdict(u) | {"repositories": list(u.repositories)} for u in plan.unfunded],
+        "unchecked": [
+            {
+                "package": u.package,
+                "reason": unchecked_label(u.reason),
+                "detail": u.reason,
+                "weight": u.weight,
+                "repositories": list(u.repositories),
+            }
+            for u in plan.unchecked
+        ],
+        "held_back": {
+            "amount_usd_per_year": plan.held_back.amount,
+            "packages": plan.held_back.packages,
+            "reasons": dict(plan.held_back.reasons),
+        },
+        "coverage": coverage_sentence(plan),
         # `kind` is the closed set (model.ExclusionKind) for programs; `reason` is for people.
         "excluded": [
             {"package": e.package, "kind": e.kind, "reason": e.reason} for e in plan.excluded

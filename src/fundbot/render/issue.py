@@ -11,7 +11,7 @@ from fundbot.render.commands import commands_section
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, fit_data, marker, plan_data
 from fundbot.render.markdown import escape, first_few, fit_body, link, table
-from fundbot.render.text import NO_LINES, money, per_month, platform_name, strong_money
+from fundbot.render.text import NO_LINES, money, monthly_amounts, platform_name, strong_money
 from fundbot.words import plural
 
 __all__ = [
@@ -40,6 +40,7 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
     """The organisation's plan: every recipient, what was left out, what went wrong."""
     parts = [
         marker("plan", ctx.owner),
+        sections.held_back_sentence(plan),
         sections.plan_summary(plan),
         paid.progress(plan),
         sections.elsewhere_sentence(plan, ctx),
@@ -85,6 +86,7 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
     view = replace(plan, lines=lines)
     parts = [
         marker("repository", repository),
+        sections.held_back_sentence(plan),
         _repository_summary(plan, lines, ctx),
         sections.estimate_hint(plan, ctx),
         _repository_table(lines, org_amounts, ctx) or NO_LINES,
@@ -150,12 +152,13 @@ def _repository_table(
         return ""
     header = ["Recipient", "Platform", "This repository, per year", "Per month"]
     header += ["Organisation, per year", "Packages used here"]
+    monthly = monthly_amounts(lines)
     rows = [
         [
             sections.recipient_label(line, ctx),
             escape(platform_name(line.platform)),
             money(line.amount),
-            money(per_month(line.amount)),
+            money(monthly[line.recipient]),
             money(org_amounts.get(line.recipient, line.amount)),
             first_few([escape(p, limit=80) for p in line.packages]) or "—",
         ]

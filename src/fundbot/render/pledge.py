@@ -195,9 +195,17 @@ def _how_we_chose(plan: Plan, *, future: bool) -> str:
         f"each recipient {receives} its share of that weight, and no single recipient "
         f"{receives} more than a fixed share of the total."
     )
+    # Checked and without a channel is said as such; unchecked never reads as unfunded.
     if plan.unfunded:
         count = plural(len(plan.unfunded), "dependency", "dependencies")
         text += f" {count} we use had no known way to receive money."
+    held = plan.held_back
+    if held.packages:
+        count = plural(held.packages, "dependency", "dependencies")
+        text += (
+            f" We could not yet check whether {count} accept money, so we set"
+            f" {strong_money(held.amount)} aside for them until they can be checked."
+        )
     return text
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from fundbot.model import Plan, PlanLine, UnfundedPackage
+from fundbot.model import TO_CONFIRM, Plan, PlanLine, UnfundedPackage, unconfirmed_account
 from fundbot.render.context import IssueContext, state_ids
 from fundbot.render.exports import plan_csv, sponsors_csv
 from fundbot.render.markdown import (
@@ -28,8 +28,9 @@ from fundbot.render.text import (
     PLEDGE_MINIMUM,
     PLEDGE_URL,
     SETTINGS_WHERE,
+    coverage_sentence,
     money,
-    per_month,
+    monthly_amounts,
     platform_name,
     strong_money,
 )
@@ -95,6 +96,15 @@ def plan_summary(plan: Plan) -> str:
     )
 
 
+def held_back_sentence(plan: Plan) -> str:
+    """Coverage, first thing: how much of the dependency weight was checked, and what is
+    held back for the rest (empty when everything was checked)."""
+    if not plan.held_back.packages:
+        return ""
+    sentence = escape(coverage_sentence(plan), limit=2000)
+    return f"**Coverage:** {sentence[0].upper()}{sentence[1:]}."
+
+
 def elsewhere_sentence(plan: Plan, ctx: IssueContext) -> str:
     """For whoever pays: how much of the budget goes to recipients already funded elsewhere."""
     marked = state_ids(ctx.state, "funded_elsewhere")
@@ -146,6 +156,8 @@ def _sentence(note: str) -> str:
 def recipient_label(line: PlanLine, ctx: IssueContext) -> str:
     """The recipient linked to where to pay, marked when it is funded elsewhere."""
     label = user_link(line.platform, line.handle, line.url)
+    if unconfirmed_account(line.platform, line.handle, line.url):
+        label += f" *({TO_CONFIRM})*"
     if line.funded_elsewhere or line.recipient in state_ids(ctx.state, "funded_elsewhere"):
         label += " *(funded elsewhere)*"
     return label
@@ -160,12 +172,13 @@ def plan_table(plan: Plan, ctx: IssueContext) -> str:
     if not plan.lines:
         return ""
     header = ["Recipient", "Platform", "Per year", "Per month", "Packages", "Repositories"]
+    monthly = monthly_amounts(plan.lines)
     rows = [
         [
             recipient_label(line, ctx),
             escape(platform_name(line.platform)),
             money(line.amount),
-            money(per_month(line.amount)),
+            money(monthly[line.recipient]),
             packages_cell(line.packages),
             first_few([escape(r, limit=100) for r in line.repositories]) or "—",
         ]
@@ -199,7 +212,8 @@ def all_packages(lines: Sequence[PlanLine]) -> str:
 def unfunded_section(plan: Plan, repository: str | None = None) -> str:
     """Dependencies without a funding channel, most used first: who to ask for a FUNDING.yml;
     then those whose lookup failed, which the next run tries again."""
-    mine = [u for u in plan.unfunded if repository is None or repository in u.repositories]
+    everything = plan.unfunded + plan.unchecked
+    mine = [u for u in everything if repository is None or repository in u.repositories]
     unfunded = [u for u in mine if not u.unchecked]
     unchecked = [u for u in mine if u.unchecked]
     return "\n\n".join(
@@ -211,8 +225,12 @@ def _unchecked(unchecked: list[UnfundedPackage]) -> str:
     if not unchecked:
         return ""
     items = [f"{escape(u.package)} — {escape(u.reason or '', limit=200)}" for u in unchecked]
-    summary = f"{dependencies(len(unchecked))} could not be checked this time"
-    intro = "A registry or GitHub did not answer; fundbot tries again on the next scan.\n\n"
+    summary = f"{dependencies(len(unchecked))} could not be checked this time (not unfunded)"
+    intro = (
+        "Nobody knows yet whether these accept money: a registry or GitHub did not answer, "
+        "or fundbot could not ask. Their share of the budget is held back, and fundbot checks "
+        "them again on the next scan.\n\n"
+    )
     return details(summary, intro + bullet_list(items, limit=LIST_ITEMS))
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Final
 
 from fundbot.links.platforms import display_name
+from fundbot.model import Plan, PlanLine
+from fundbot.words import plural
 
 CONFIG_FILE: Final = ".github/fundbot.yml"
 PLEDGE_URL: Final = "https://opensourcepledge.com/"
@@ -89,3 +94,40 @@ def platform_name(platform: str) -> str:
     """The platform as a person calls it (from config/platforms.yml; unknown ids titled)."""
     name = display_name(platform)
     return name if name != platform else platform.replace("_", " ").title()
+
+
+def checked_percent(share: float, anything_unchecked: bool) -> int:
+    """The checked share as a whole percent, rounded down while anything is unchecked (so
+    99.7% never reads as 100%)."""
+    percent = share * 100
+    return min(99, int(percent)) if anything_unchecked else round(percent)
+
+
+def coverage_sentence(plan: Plan) -> str:
+    """The one sentence every output leads with, e.g. `checked 96% of dependency weight;
+    $1,200 held back until 41 packages can be checked: crates.io unreachable (39), GitHub
+    not consulted (2)`."""
+    held = plan.held_back
+    percent = checked_percent(held.checked_share, held.packages > 0)
+    if not held.packages:
+        return f"checked {percent}% of dependency weight; nothing held back"
+    reasons = ", ".join(f"{label} ({count:,})" for label, count in held.reasons)
+    return (
+        f"checked {percent}% of dependency weight; {money(held.amount)} held back until "
+        f"{plural(held.packages, 'package')} can be checked: {reasons}"
+    )
+
+
+def monthly_amounts(lines: Sequence[PlanLine]) -> dict[str, int]:
+    """Recipient id → whole units a month, summing to the yearly total / 12 (halves up):
+    each line's twelfth rounded down, the units left to the largest remainders (ties to the
+    smaller id), so the per-month column adds up to the monthly budget."""
+    shares = {line.recipient: Fraction(line.amount, 12) for line in lines}
+    total = sum((line.amount for line in lines), 0)
+    target = int(Fraction(total, 12) + Fraction(1, 2))
+    out = {rid: math.floor(share) for rid, share in shares.items()}
+    left = target - sum(out.values())
+    by_remainder = sorted(shares, key=lambda rid: (-(shares[rid] - out[rid]), rid))
+    for rid in by_remainder[: max(0, left)]:
+        out[rid] += 1
+    return out

@@ -57,6 +57,37 @@ class Response:
         return self.body.decode("utf-8", errors="replace")
 
 
+@dataclass
+class HostDeadlines:
+    """A deadline per host for one resolve run: a host that gives no complete answer for
+    `seconds` (counted from its first request, then from its latest answer) is given up
+    on, with every request to it still waiting or yet to come; its packages are unchecked.
+
+    So a registry that accepts connections and never answers costs `seconds`, not minutes,
+    while a healthy registry answering thousands of lookups is never cut off. A new run
+    starts new clocks.
+    """
+
+    seconds: float
+    last: dict[str, float] = field(default_factory=dict)  # loop time of the latest answer
+    expired: set[str] = field(default_factory=set)
+    _waiting: dict[str, set[asyncio.Timeout]] = field(default_factory=dict)
+
+    def deadline(self, host: str) -> float:
+        now = asyncio.get_running_loop().time()
+        return self.last.setdefault(host, now) + self.seconds
+
+    def answered(self, host: str) -> None:
+        """An answer arrived: every request still waiting on this host gets a fresh deadline."""
+        now = asyncio.get_running_loop().time()
+        self.last[host] = now
+        for timeout in self._waiting.get(host, ()):
+            timeout.reschedule(now + self.seconds)
+
+    def reason(self, host: str) -> str:
+        return f"no answer from {host} within {self.seconds:g} s (FUNDBOT_HTTP_DEADLINE)"
+
+
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -71,6 +102,8 @@ class HttpClient:
     # Hosts found unreachable in this run, with why: later requests fail without waiting.
     unreachable: dict[str, str] = field(default_factory=dict)
     _limits: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    # Set per resolve run by the Resolver; None: no overall deadline (only per request).
+    deadlines: HostDeadlines | None = None
 
     def _limit(self, host: str) -> asyncio.Semaphore:
         semaphore = self._limits.get(host)
@@ -94,8 +127,41 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         json_body: Any = None,
     ) -> Response:
-        """Send with retries on 429/5xx and connection errors; other statuses are returned."""
+        """Send with retries on 429/5xx and connection errors; other statuses are returned.
+
+        With `deadlines`, everything (waiting for a slot, retries, reading) ends at the
+        host's deadline; after it, every request to that host fails at once."""
         host = urlsplit(url).netloc
+        if self.deadlines is None:
+            return await self._attempts(method, url, host, headers, json_body)
+        deadlines = self.deadlines
+        when = deadlines.deadline(host)
+        if host in deadlines.expired or when <= asyncio.get_running_loop().time():
+            raise FetchError(url, deadlines.reason(host))
+        try:
+            async with asyncio.timeout_at(when) as timeout:
+                waiting = deadlines._waiting.setdefault(host, set())
+                waiting.add(timeout)
+                try:
+                    response = await self._attempts(method, url, host, headers, json_body)
+                finally:
+                    waiting.discard(timeout)
+        except TimeoutError:
+            if host not in deadlines.expired:
+                deadlines.expired.add(host)
+                log.warning("no answer within the host deadline", extra={"host": host})
+            raise FetchError(url, deadlines.reason(host)) from None
+        deadlines.answered(host)
+        return response
+
+    async def _attempts(
+        self,
+        method: str,
+        url: str,
+        host: str,
+        headers: Mapping[str, str] | None,
+        json_body: Any,
+    ) -> Response:
         if host in self.unreachable:
             raise FetchError(url, self.unreachable[host])
         all_headers = {"User-Agent": self.settings.user_agent, **(headers or {})}
@@ -130,9 +196,19 @@ class HttpClient:
         timeout = aiohttp.ClientTimeout(total=self.settings.http_timeout)
         async with self._limit(host):
             self.requests[host] += 1
+            started = time.monotonic()
             async with self.session.request(
                 method, url, headers=headers, json=json_body, timeout=timeout
             ) as resp:
+                # `fundbot -vv`: every request, its status and how long it took.
+                log.debug(
+                    "%s %s -> %s in %.0f ms",
+                    method,
+                    url,
+                    resp.status,
+                    (time.monotonic() - started) * 1000,
+                    extra={"url": url, "status": resp.status},
+                )
                 # read(n) returns what has arrived so far, not n bytes: collect to the end.
                 chunks: list[bytes] = []
                 size = 0

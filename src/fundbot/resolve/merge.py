@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from fundbot.links.urls import github_repository, normalize_url
-from fundbot.model import FundingChannel, FundingPlanOffer, PackageFunding
+from fundbot.model import TO_CONFIRM, FundingChannel, FundingPlanOffer, PackageFunding
 from fundbot.resolve.base import Finding, PackageQuery
 from fundbot.resolve.sources.github import Repo, sponsor_button_repository
 
@@ -27,6 +27,7 @@ class Merged:
     not_found_on: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
     github_skipped: bool = False
+    unconfirmed: bool = False  # sponsor buttons grouped by account, not followed (no token)
 
     def add(self, source: str, finding: Finding) -> None:
         self.asked.append(source)
@@ -76,6 +77,23 @@ class Merged:
                 settled.setdefault(normalize_url(c.url) or c.url, c)
         self.channels = settled
 
+    def group_buttons(self) -> None:
+        """Without a token a sponsor button cannot be followed to its repository's
+        FUNDING.yml: buttons of repositories one account owns (`github.com/chalk/*?sponsor=1`)
+        become one channel for that account, marked to confirm with a GitHub token, instead
+        of one custom recipient per repository."""
+        grouped: dict[str, FundingChannel] = {}
+        for key, channel in self.channels.items():
+            target = sponsor_button_repository(channel.url)
+            if target is None:
+                grouped[key] = channel
+                continue
+            account = f"https://github.com/{target[0]}"
+            via = f"{channel.found_via}; {TO_CONFIRM}"
+            grouped.setdefault(account, FundingChannel("custom", account, target[0], via))
+            self.unconfirmed = True
+        self.channels = grouped
+
     def result(self, now: float) -> PackageFunding:
         q = self.query
         return PackageFunding(
@@ -91,7 +109,8 @@ class Merged:
     def _reason(self) -> str | None:
         if self.errors:
             return "; ".join(self.errors)
-        if self.github_skipped and (self.buttons() or not (self.channels or self.offers)):
+        unresolved = self.buttons() or self.unconfirmed
+        if self.github_skipped and (unresolved or not (self.channels or self.offers)):
             # An unresolved button is a placeholder: a run with a token must look again.
             return NO_TOKEN_REASON
         if self.channels or self.offers:

@@ -14,10 +14,11 @@ import aiohttp
 from fundbot.links.urls import repository_from_url
 from fundbot.model import Dependency, PackageFunding
 from fundbot.resolve.base import Finding, PackageKey, PackageQuery, Source
-from fundbot.resolve.http import HttpClient
+from fundbot.resolve.http import HostDeadlines, HttpClient
 from fundbot.resolve.merge import NO_TOKEN_REASON as NO_TOKEN_REASON
 from fundbot.resolve.merge import Merged
 from fundbot.resolve.sources import REGISTRY_SOURCES
+from fundbot.resolve.sources._registry import RegistrySource
 from fundbot.resolve.sources.github import Repo
 from fundbot.resolve.sources.golang import known_repository
 from fundbot.settings import Settings
@@ -35,6 +36,8 @@ BUTTON_ECOSYSTEM = "github:sponsor-button"
 SourceFactory = Callable[[HttpClient, Settings], Source]
 GitHubFactory = Callable[[HttpClient, Settings, str], Source]
 Progress = Callable[[int, int], None]
+# The hosts (registry sources) still answering, for a progress bar that says who it waits on.
+Waiting = Callable[[tuple[str, ...]], None]
 Results = dict[PackageKey, PackageFunding]
 
 
@@ -51,6 +54,24 @@ class ResolveStats:
     failed: int = 0  # packages a source failed for (not cached)
     github_repositories: int = 0  # distinct repositories sent to the GitHub stage
     notes: list[str] = field(default_factory=list)
+    # Per source (one registry host each, and GitHub): answers from the cache, and the
+    # wall-clock seconds its lookups took, for `fundbot -v scan`.
+    cache_hits_by_source: Counter[str] = field(default_factory=Counter)
+    seconds_by_source: dict[str, float] = field(default_factory=dict)
+
+    def per_source(self) -> list[str]:
+        """`crates.io: 12 requests, 3 cache hits, 1.4 s`, one line per source used."""
+        names = sorted(
+            set(self.requests_by_source)
+            | set(self.cache_hits_by_source)
+            | set(self.seconds_by_source)
+        )
+        return [
+            f"{name}: {self.requests_by_source[name]} requests, "
+            f"{self.cache_hits_by_source[name]} cache hits, "
+            f"{self.seconds_by_source.get(name, 0.0):.1f} s"
+            for name in names
+        ]
 
 
 class Resolver:
@@ -65,6 +86,7 @@ class Resolver:
         github_token: str | None = None,
         offline: bool = False,
         progress: Progress | None = None,
+        waiting: Waiting | None = None,
         sources: Sequence[SourceFactory] = REGISTRY_SOURCES,
         github: GitHubFactory | None = None,
         clock: Clock = time.time,
@@ -75,9 +97,12 @@ class Resolver:
         self.github_token = github_token
         self.offline = offline
         self.progress = progress
+        self.waiting = waiting
+        self._pending: Counter[str] = Counter()
         self.clock = clock
         self.stats = ResolveStats()
         self._clients: dict[str, ConditionalHttpClient] = {}
+        self._deadlines = HostDeadlines(settings.http_deadline)
         self._github_factory = github
         self._by_ecosystem: dict[str, list[Source]] = {}
         for factory in sources:
@@ -96,6 +121,7 @@ class Resolver:
             _limits=self.http._limits,
             unreachable=self.http.unreachable,
             cache=self.cache,
+            deadlines=self._deadlines,
         )
 
     async def resolve(self, queries: Iterable[PackageQuery]) -> Results:
@@ -104,6 +130,10 @@ class Resolver:
         for query in queries:
             unique.setdefault(query.key, query)
         self.stats.packages += len(unique)
+        # Each run gives every host its own overall deadline afresh (a long-lived App too).
+        self._deadlines = HostDeadlines(self.settings.http_deadline)
+        for client in self._clients.values():
+            client.deadlines = self._deadlines
         results = self._from_cache(unique)
         missing = {key: query for key, query in unique.items() if key not in results}
         self._report(len(results), len(unique))
@@ -131,6 +161,9 @@ class Resolver:
             # Learnt without a token: now that there is one, GitHub has more to say.
             cached = {k: v for k, v in cached.items() if v.unknown_reason != NO_TOKEN_REASON}
         self.stats.cache_hits += len(cached)
+        for ecosystem, _ in cached:
+            sources = self._by_ecosystem.get(ecosystem)
+            self.stats.cache_hits_by_source[sources[0].NAME if sources else GITHUB_NAME] += 1
         self.stats.cache_misses += len(unique) - len(cached)
         return cached
 
@@ -146,11 +179,31 @@ class Resolver:
         ]
         self._report(progress[0], total)
 
+        def answered(name: str) -> None:
+            # Per package, as each answer arrives, so the bar moves on a slow registry too.
+            progress[0] += 1
+            self._pending[name] -= 1
+            self._report(min(progress[0], total), total)
+
         async def run(source: Source, queries: list[PackageQuery]) -> None:
-            for key, finding in (await _guarded(source, queries)).items():
+            started = time.monotonic()
+            registry = source if isinstance(source, RegistrySource) else None
+            if registry is not None:
+                registry.answered = lambda: answered(source.NAME)
+            self._pending[source.NAME] += len(queries)
+            self._report(progress[0], total)
+            try:
+                answers = await _guarded(source, queries)
+            finally:
+                if registry is not None:
+                    registry.answered = None
+            self._spent(source.NAME, started)
+            for key, finding in answers.items():
                 if key in merged:
                     merged[key].add(source.NAME, finding)
-            progress[0] += len(queries)
+            if registry is None:
+                progress[0] += len(queries)
+            self._pending[source.NAME] = 0
             self._report(min(progress[0], total), total)
 
         await asyncio.gather(*(run(source, queries) for source, queries in batches.values()))
@@ -166,6 +219,7 @@ class Resolver:
         if not self.github_token:
             for item in items:
                 item.github_skipped = True
+                item.group_buttons()
             if NO_TOKEN_NOTE not in self.stats.notes:
                 log.warning("no GitHub token; GitHub funding links not looked up")
                 self.stats.notes.append(NO_TOKEN_NOTE)
@@ -178,7 +232,9 @@ class Resolver:
             if m.github_repo
         ]
         queries += [_button_query(target) for target in sorted(targets)]
+        started = time.monotonic()
         found = await _guarded(source, queries)
+        self._spent(GITHUB_NAME, started)
         others = {target: found.get(_button_query(target).key) for target in targets}
         for item in items:
             own = found.get(item.query.key) if item.github_repo else None
@@ -208,9 +264,15 @@ class Resolver:
             client.revalidated = 0
         return results
 
+    def _spent(self, name: str, started: float) -> None:
+        seconds = self.stats.seconds_by_source
+        seconds[name] = seconds.get(name, 0.0) + time.monotonic() - started
+
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
+        if self.waiting is not None:
+            self.waiting(tuple(sorted(name for name, n in self._pending.items() if n > 0)))
 
 
 async def _guarded(source: Source, queries: Sequence[PackageQuery]) -> dict[PackageKey, Finding]:
@@ -269,6 +331,7 @@ async def resolve_funding(
     github_token: str | None,
     offline: bool = False,
     progress: Progress | None = None,
+    waiting: Waiting | None = None,
 ) -> tuple[Results, ResolveStats]:
     """The one resolver set-up the CLI and the App share: each package once, from the cache
     first, then the registries and GitHub; the cache's pending writes flushed after."""
@@ -276,7 +339,13 @@ async def resolve_funding(
     queries = funding_queries(deps)
     skipped = {d.key for d in deps if d.skip_reason is not None} - {q.key for q in queries}
     resolver = Resolver(
-        settings, http, cache, github_token=github_token, offline=offline, progress=progress
+        settings,
+        http,
+        cache,
+        github_token=github_token,
+        offline=offline,
+        progress=progress,
+        waiting=waiting,
     )
     results = await resolver.resolve(queries)
     cache.flush()
@@ -291,6 +360,7 @@ async def resolve_dependencies(
     github_token: str | None = None,
     offline: bool = False,
     progress: Progress | None = None,
+    waiting: Waiting | None = None,
 ) -> tuple[Results, ResolveStats]:
     """Resolve a scan's dependencies with one session, one client and the persistent cache;
     the token given, else the one in the settings."""
@@ -306,6 +376,7 @@ async def resolve_dependencies(
                 github_token=token,
                 offline=offline,
                 progress=progress,
+                waiting=waiting,
             )
     finally:
         cache.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -46,6 +46,8 @@ class RegistrySource:
     def __init__(self, http: HttpClient, settings: Settings) -> None:
         self.http = http
         self.settings = settings
+        # Called as each package's answer is in (the Resolver's progress, per package).
+        self.answered: Callable[[], None] | None = None
 
     async def lookup(self, queries: Sequence[PackageQuery]) -> dict[PackageKey, Finding]:
         """Look every query up at once; HttpClient bounds the concurrency per host."""
@@ -53,6 +55,13 @@ class RegistrySource:
         return {q.key: f for q, f in zip(queries, findings, strict=True)}
 
     async def _guarded(self, query: PackageQuery) -> Finding:
+        try:
+            return await self._answer(query)
+        finally:
+            if self.answered is not None:
+                self.answered()
+
+    async def _answer(self, query: PackageQuery) -> Finding:
         if not plausible_name(query.name):
             return Finding(not_found=True)  # no registry has it; never put it in a URL
         try:
