@@ -81,6 +81,12 @@ def test_config_symlink_reaches_the_same_table() -> None:
             "pypi/requests",
             "https://tidelift.com/funding/github/pypi/requests",
         ),
+        (
+            "https://tidelift.com/lifter/search/pypi/django",
+            "tidelift",
+            "pypi/django",
+            "https://tidelift.com/funding/github/pypi/django",
+        ),
         ("https://issuehunt.io/r/ant-design", "issuehunt", "ant-design", None),
         (
             "https://crowdfunding.lfx.linuxfoundation.org/projects/cloud-foundry",

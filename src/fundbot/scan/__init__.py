@@ -47,7 +47,8 @@ SCANNERS: Final[tuple[Scanner, ...]] = (
     swift,
 )
 
-# Renovate's default ignorePaths, so test fixtures are not mistaken for dependencies.
+# Renovate's default ignorePaths, so test fixtures are not mistaken for dependencies; plus
+# `fixtures` and `testdata` (Go's convention), where real repositories keep whole sample projects.
 DEFAULT_IGNORE_PATHS: Final[tuple[str, ...]] = (
     "node_modules",
     "bower_components",
@@ -57,6 +58,8 @@ DEFAULT_IGNORE_PATHS: Final[tuple[str, ...]] = (
     "test",
     "tests",
     "__fixtures__",
+    "fixtures",
+    "testdata",
 )
 # Never worth walking into: VCS metadata, virtual environments, caches.
 ALWAYS_SKIPPED_DIRS: Final[frozenset[str]] = frozenset(
