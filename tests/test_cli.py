@@ -163,6 +163,8 @@ def test_deps_json_lists_exactly_the_dependency_fields(
         "version",
         "scope",
         "direct",
+        "requires",
+        "via",
         "manifest",
         "skip_reason",
     }

@@ -62,6 +62,8 @@ class FundbotConfig:
     currency: str
     scope_weights: Mapping[str, float]
     transitive_weight: float
+    pass_down: float
+    depth: int
     min_amount: int
     max_share: float
     max_recipients: int | None
@@ -257,7 +259,7 @@ def _build(merged: Mapping[str, Any]) -> FundbotConfig:
             value = MappingProxyType({k: float(v) for k, v in value.items()})
         elif isinstance(value, list):
             value = tuple(value)
-        elif f.name in ("transitive_weight", "max_share"):
+        elif f.name in ("transitive_weight", "pass_down", "max_share"):
             value = float(value)
         elif f.name == "pledge":
             # YAML reads an unquoted 2025-10-08 as a date: kept as the text it was.

@@ -83,13 +83,17 @@ def is_number(value: object) -> bool:
     return (is_int(value) or isinstance(value, float)) and value == value  # NaN is not
 
 
-def whole(minimum: int, *, nullable: bool = False, meaning: str = "") -> Checker:
-    expected = f"a whole number ≥ {minimum}{meaning}" + (", or null" if nullable else "")
+def whole(
+    minimum: int, *, nullable: bool = False, meaning: str = "", maximum: int | None = None
+) -> Checker:
+    bound = f"≥ {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+    expected = f"a whole number {bound}{meaning}" + (", or null" if nullable else "")
 
     def check(file: str, key: str, value: object) -> list[ConfigProblem]:
         if value is None and nullable:
             return []
-        if is_int(value) and value >= minimum:  # type: ignore[operator]
+        in_range = is_int(value) and minimum <= value <= (maximum or value)  # type: ignore[operator]
+        if in_range:
             return []
         return _problem(file, key, value, expected)
 
@@ -225,6 +229,9 @@ SCHEMA: Final[dict[str, Checker]] = {
     "currency": text(_CURRENCY, "a three-letter currency code such as USD"),
     "scope_weights": mapping_of(SCOPES, number(0)),
     "transitive_weight": number(0),
+    "pass_down": number(0, high=1),
+    # Each level multiplies the paths walked; past 10 the shares are too thin to matter.
+    "depth": whole(1, maximum=10, meaning=" (levels of the graph; 1: direct dependencies only)"),
     "min_amount": whole(0),
     "max_share": number(0, low_open=True, high=1),
     "max_recipients": whole(1, nullable=True),

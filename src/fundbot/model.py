@@ -52,6 +52,10 @@ class Dependency:
     # Path of the file it was found in, relative to the scanned root, `/`-separated.
     manifest: str
     skip_reason: SkipReason | None = None
+    # Names (same ecosystem) of the packages this locked entry requires, sorted; `()` for a
+    # leaf. None: the file's format records no edges (a manifest, requirements, go.mod), so
+    # the plan weighs this entry by the flat rule (`transitive_weight`).
+    requires: tuple[str, ...] | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -179,6 +183,16 @@ class Attribution:
 
 
 @dataclass(frozen=True, slots=True)
+class Because:
+    """One of the largest contributions to a plan line's weight, to explain the amount."""
+
+    package: str  # `ecosystem:name`, one of the line's packages
+    via: str | None  # the direct dependency it is reached through; None: direct (or flat)
+    scope: str  # the scope of `via` (or of the package itself when direct)
+    share: float  # the part of the line's weight, 0 < share ≤ 1
+
+
+@dataclass(frozen=True, slots=True)
 class PlanLine:
     """One recipient in the plan and how much it gets per year."""
 
@@ -194,6 +208,7 @@ class PlanLine:
     funded_elsewhere: bool = False
     # Whole USD paid to this recipient in the plan's year, from the payments ledger.
     paid_usd: int = 0
+    because: tuple[Because, ...] = ()  # the largest contributions, largest first (up to 3)
 
     @property
     def remaining_usd(self) -> int:

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from fundbot.config import effective_config, load_yaml_config
 from fundbot.errors import ConfigError
+from fundbot.graph import build_graph, package_id, via
 from fundbot.model import ScanResult
 from fundbot.render.terminal_safe import one_line
 from fundbot.scan import DEFAULT_IGNORE_PATHS, scan_tree
@@ -73,11 +74,25 @@ def nothing_found(path: Path, ignored: Sequence[str]) -> str:
 
 
 def scan_result_json(result: ScanResult) -> dict[str, Any]:
-    """`{"dependencies": [...Dependency fields...], "errors": [{"manifest", "error"}]}`."""
+    """`{"dependencies": [...Dependency fields, via...], "errors": [{"manifest", "error"}]}`.
+
+    `via`: the sorted names of the direct dependencies a package is reached through, so a
+    reader sees why a transitive package is in the plan (empty for a direct one, and where
+    the format records no edges).
+    """
+    reached = via(build_graph(result.dependencies))
     return {
-        "dependencies": [asdict(dep) for dep in result.dependencies],
+        "dependencies": [
+            asdict(dep)
+            | {"via": [_name(pkg) for pkg in reached.get(package_id(dep.ecosystem, dep.name), ())]}
+            for dep in result.dependencies
+        ],
         "errors": [asdict(err) for err in result.errors],
     }
+
+
+def _name(pkg: str) -> str:
+    return pkg.partition(":")[2]
 
 
 def print_table(result: ScanResult, console: Console) -> None:

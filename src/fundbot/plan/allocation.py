@@ -19,7 +19,8 @@ class Recipient:
     id: str
     channel: FundingChannel
     packages: tuple[str, ...]  # heaviest first
-    weight: float
+    # Exact, over the plan's common weight denominator: allocation needs only proportions.
+    weight: Fraction
 
 
 def preferred_channel(info: PackageFunding | None, order: Sequence[str]) -> FundingChannel | None:
@@ -40,10 +41,11 @@ def recipient_id(channel: FundingChannel) -> str:
 
 def group_recipients(
     chosen: Mapping[str, FundingChannel],
-    weights: Mapping[str, Mapping[str, float]],
+    weights: Mapping[str, Mapping[str, int]],
     order: Sequence[str],
 ) -> dict[str, Recipient]:
     """Packages whose chosen channels name the same recipient, grouped; weights summed."""
+    # Whole numerators over one common denominator (plan.build.Weights): integer sums.
     totals = {pkg: sum(weights[pkg].values()) for pkg in chosen}
     grouped: dict[str, list[str]] = {}
     for pkg in sorted(chosen):
@@ -56,7 +58,7 @@ def group_recipients(
             (chosen[p] for p in pkgs), key=lambda c: (rank[c.platform], c.url, c.handle or "")
         )
         ordered = tuple(sorted(pkgs, key=lambda p: (-totals[p], p)))
-        recipients[rid] = Recipient(rid, channel, ordered, sum(totals[p] for p in pkgs))
+        recipients[rid] = Recipient(rid, channel, ordered, Fraction(sum(totals[p] for p in pkgs)))
     return recipients
 
 
@@ -70,8 +72,10 @@ class Allocation:
     notes: tuple[str, ...] = ()
 
 
-def exact(value: float) -> Fraction:
+def exact(value: float | Fraction) -> Fraction:
     """A float as the decimal it was written as (0.2 is 1/5, not 0.2000000000000000111)."""
+    if isinstance(value, (Fraction, int)):
+        return Fraction(value)  # already exact: weights stay rationals to the end
     return Fraction(repr(float(value)))
 
 
@@ -89,7 +93,7 @@ def largest_remainder(total: int, shares: Mapping[str, Fraction]) -> dict[str, i
 
 
 def allocate(
-    weights: Mapping[str, float],
+    weights: Mapping[str, float | Fraction],
     budget: int,
     *,
     min_amount: int,
@@ -135,7 +139,7 @@ def allocate(
     return Allocation(amounts=amounts, below_minimum=below, beyond_limit=beyond, notes=tuple(notes))
 
 
-def attribute(amount: int, weights: Mapping[str, float]) -> dict[str, int]:
+def attribute(amount: int, weights: Mapping[str, float | Fraction | int]) -> dict[str, int]:
     """Split a line's amount by each repository's weight, exactly, largest remainder."""
     by_key = {key: exact(weight) for key, weight in weights.items()}
     total = sum(by_key.values(), Fraction(0))

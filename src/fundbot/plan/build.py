@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from fractions import Fraction
 from urllib.parse import urlsplit
 
 from fundbot.config import FundbotConfig
+from fundbot.graph import build_graph, package_id
 from fundbot.links.urls import repository_from_url
 from fundbot.model import (
     Attribution,
+    Because,
     Dependency,
     DeveloperCount,
     Exclusion,
@@ -24,12 +28,14 @@ from fundbot.plan.allocation import (
     Recipient,
     allocate,
     attribute,
+    exact,
     group_recipients,
     preferred_channel,
     recipient_id,
 )
 from fundbot.plan.held_back import hold_back
 from fundbot.plan.notes import plan_fingerprint, plan_notes
+from fundbot.plan.trickle import common_denominator, trickle
 
 __all__ = [
     "build_plan",
@@ -37,31 +43,92 @@ __all__ = [
     "package_id",
     "recipient_id",
     "resolve_developers",
+    "weigh",
 ]
 
 CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
 EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
 
 
-def package_id(ecosystem: str, name: str) -> str:
-    """How plans write a package: `ecosystem:name`."""
-    return f"{ecosystem}:{name}"
-
-
 def dependency_weights(
     usage: Mapping[str, Sequence[Dependency]], config: FundbotConfig
-) -> dict[str, dict[str, float]]:
-    """Package id → {repository: weight}; within one repository the heaviest entry counts."""
-    weights: dict[str, dict[str, float]] = {}
-    for repo in sorted(usage):
+) -> dict[str, dict[str, Fraction]]:
+    """Package id → {repository: weight}, exact (see `weigh`)."""
+    weighed = weigh(usage, config)
+    return {
+        pkg: {repo: Fraction(n, weighed.denominator) for repo, n in per_repo.items()}
+        for pkg, per_repo in weighed.by_repo.items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Each package's weight per repository, and through which direct packages it came.
+
+    Whole numerators over one `denominator`: exact, and summed as integers.
+    """
+
+    by_repo: dict[str, dict[str, int]]  # package → {repository: numerator}
+    # package → {(direct package or None, its scope): numerator, summed over repositories}
+    sources: dict[str, dict[tuple[str | None, str], int]]
+    denominator: int
+
+    def value(self, numerator: int) -> float:
+        return numerator / self.denominator  # int true division: correctly rounded
+
+
+def weigh(usage: Mapping[str, Sequence[Dependency]], config: FundbotConfig) -> Weights:
+    """Weights by the graph each repository's lockfiles record (DESIGN §4).
+
+    Packages in a graph receive what trickles down from the direct dependencies; packages
+    from formats without edges keep the flat rule: scope weight, times `transitive_weight`
+    when transitive, the heaviest entry counting within one repository.
+    """
+    by_repo: dict[str, dict[str, int]] = {}
+    sources: dict[str, dict[tuple[str | None, str], int]] = {}
+
+    def add(pkg: str, repo: str, source: tuple[str | None, str], weight: int) -> None:
+        per_repo = by_repo.setdefault(pkg, {})
+        per_repo[repo] = per_repo.get(repo, 0) + weight
+        per_source = sources.setdefault(pkg, {})
+        per_source[source] = per_source.get(source, 0) + weight
+
+    scope_weights = {scope: exact(w) for scope, w in config.scope_weights.items()}
+    transitive = exact(config.transitive_weight)
+    pass_down = exact(config.pass_down)
+    graphs = {repo: build_graph(usage[repo]) for repo in sorted(usage)}
+    starts = [*scope_weights.values(), *(w * transitive for w in scope_weights.values())]
+    denominator = common_denominator(starts, pass_down, config.depth, graphs.values())
+    whole = {
+        scope: (w * denominator).numerator for scope, w in scope_weights.items()
+    }  # exact: denominator is a multiple of every start's
+    flat_whole = {
+        scope: (w * transitive * denominator).numerator for scope, w in scope_weights.items()
+    }
+    for repo, graph in graphs.items():
+        roots = {pkg: whole.get(scope, 0) for pkg, scope in graph.direct.items()}
+        received = trickle(graph, roots, pass_down=pass_down, depth=config.depth)
+        for pkg in sorted(received):
+            for (root, scope), weight in sorted(received[pkg].items()):
+                add(pkg, repo, (None if root == pkg else root, scope), weight)
+        # Flat: packages neither direct nor in a graph (requirements.txt's pins, go.mod).
+        flat: dict[str, tuple[int, str]] = {}
         for dep in usage[repo]:
-            if dep.skip_reason is not None:
+            if dep.skip_reason is not None or dep.requires is not None:
                 continue
-            scope = config.scope_weights.get(dep.scope, 0.0)
-            weight = scope * (1.0 if dep.direct else config.transitive_weight)
-            per_repo = weights.setdefault(package_id(dep.ecosystem, dep.name), {})
-            per_repo[repo] = max(per_repo.get(repo, 0.0), weight)
-    return {pkg: weights[pkg] for pkg in sorted(weights)}
+            pkg = package_id(dep.ecosystem, dep.name)
+            if pkg in graph.direct or graph.has_edges(pkg):
+                continue
+            weight = flat_whole.get(dep.scope, 0)
+            if pkg not in flat or (weight, dep.scope) > flat[pkg]:
+                flat[pkg] = (weight, dep.scope)
+        for pkg, (weight, scope) in sorted(flat.items()):
+            add(pkg, repo, (None, scope), weight)
+    return Weights(
+        by_repo={pkg: by_repo[pkg] for pkg in sorted(by_repo)},
+        sources={pkg: sources[pkg] for pkg in sorted(sources)},
+        denominator=denominator,
+    )
 
 
 def resolve_developers(config: FundbotConfig, estimate: int | None, method: str) -> DeveloperCount:
@@ -88,13 +155,17 @@ def build_plan(
 ) -> Plan:
     """How much to give whom per year; the same inputs in any order give the same plan."""
     budget = developers.count * config.per_developer if config.budget is None else config.budget
-    weights = dependency_weights(usage, config)
+    weighed = weigh(usage, config)
+    weights = weighed.by_repo
     excluded = _skipped_only(usage, weights)
-    chosen, classified = _classify(weights, funding, config, owner, excluded)
+    chosen, classified = _classify(weighed, funding, config, owner, excluded)
     # Unknown is not unfunded: what could not be checked keeps its share, held back.
     unfunded = [u for u in classified if not u.unchecked]
     unchecked = [u for u in classified if u.unchecked]
-    checked_weights = [sum(weights[pkg].values()) for pkg in chosen] + [u.weight for u in unfunded]
+    checked_weights: list[float | Fraction] = [
+        Fraction(sum(weights[pkg].values()), weighed.denominator) for pkg in chosen
+    ]
+    checked_weights += [u.weight for u in unfunded]
     held_back = hold_back(budget, checked_weights, unchecked)
     recipients = group_recipients(chosen, weights, config.platform_order)
     by_people = {rid.casefold() for rid in excluded_recipients}
@@ -122,7 +193,7 @@ def build_plan(
     paid_elsewhere = {rid for rid in recipients if rid.casefold() in marked}
     lines = sorted(
         (
-            _line(recipients[rid], amount, weights, rid in paid_elsewhere)
+            _line(recipients[rid], amount, weighed, rid in paid_elsewhere)
             for rid, amount in allocation.amounts.items()
         ),
         key=lambda line: (-line.amount, line.recipient),
@@ -141,7 +212,17 @@ def build_plan(
         excluded=tuple(excluded[key] for key in sorted(excluded)),
         errors=tuple(sorted(set(errors), key=lambda e: (e.manifest, e.error))),
         fingerprint=plan_fingerprint(
-            budget, developers, config, weights, chosen, excluded, paid_elsewhere, held_back.amount
+            budget,
+            developers,
+            config,
+            {
+                pkg: {repo: weighed.value(n) for repo, n in per.items()}
+                for pkg, per in weights.items()
+            },
+            chosen,
+            excluded,
+            paid_elsewhere,
+            held_back.amount,
         ),
         dependencies_covered=sum(len(line.packages) for line in lines),
         notes=plan_notes(config, developers, budget, bool(recipients)) + allocation.notes,
@@ -149,7 +230,7 @@ def build_plan(
 
 
 def _classify(
-    weights: Mapping[str, Mapping[str, float]],
+    weighed: Weights,
     funding: Mapping[tuple[str, str], PackageFunding],
     config: FundbotConfig,
     owner: str | None,
@@ -158,7 +239,7 @@ def _classify(
     """Each package's preferred channel, or why it is excluded (into `excluded`), or unfunded."""
     chosen: dict[str, FundingChannel] = {}
     unfunded: list[UnfundedPackage] = []
-    for pkg, per_repo in weights.items():
+    for pkg, per_repo in weighed.by_repo.items():
         info = funding.get(_key(pkg))
         total = sum(per_repo.values())
         exclusion = _package_exclusion(pkg, total, info, config, owner)
@@ -172,7 +253,9 @@ def _classify(
         elif channel is None:
             repository = info.repository if info is not None else None
             why = info.unknown_reason if info is not None else "not looked up"
-            unfunded.append(UnfundedPackage(pkg, total, repository, tuple(sorted(per_repo)), why))
+            unfunded.append(
+                UnfundedPackage(pkg, weighed.value(total), repository, tuple(sorted(per_repo)), why)
+            )
         else:
             chosen[pkg] = channel
     return chosen, unfunded
@@ -200,7 +283,7 @@ def _skipped_only(
 
 def _package_exclusion(
     pkg: str,
-    weight: float,
+    weight: int,
     info: PackageFunding | None,
     config: FundbotConfig,
     owner: str | None,
@@ -251,14 +334,12 @@ def _recipient_exclusion(
     return None
 
 
-def _line(
-    recipient: Recipient, amount: int, weights: Mapping[str, Mapping[str, float]], flag: bool
-) -> PlanLine:
-    by_repo: dict[str, float] = {}
+def _line(recipient: Recipient, amount: int, weighed: Weights, flag: bool) -> PlanLine:
+    by_repo: dict[str, int] = {}
     used: dict[str, list[str]] = {}
     for pkg in recipient.packages:  # heaviest first, so each repository's list is too
-        for repo, weight in weights[pkg].items():
-            by_repo[repo] = by_repo.get(repo, 0.0) + weight
+        for repo, weight in weighed.by_repo[pkg].items():
+            by_repo[repo] = by_repo.get(repo, 0) + weight
             used.setdefault(repo, []).append(pkg)
     parts = attribute(amount, by_repo)
     attribution = sorted(parts.items(), key=lambda item: (-item[1], item[0]))
@@ -268,9 +349,27 @@ def _line(
         url=recipient.channel.url,
         handle=recipient.channel.handle,
         amount=amount,
-        weight=recipient.weight,
+        weight=float(recipient.weight / weighed.denominator),
         packages=recipient.packages,
         repositories=tuple(sorted(by_repo)),
         attribution=tuple(Attribution(repo, part, tuple(used[repo])) for repo, part in attribution),
         funded_elsewhere=flag,
+        because=_because(recipient, weighed),
+    )
+
+
+def _because(recipient: Recipient, weighed: Weights, limit: int = 3) -> tuple[Because, ...]:
+    """The line's largest contributions: which package, through which direct dependency."""
+    if recipient.weight <= 0:
+        return ()
+    found = [
+        (weight, pkg, via or "", scope)
+        for pkg in recipient.packages
+        for (via, scope), weight in weighed.sources.get(pkg, {}).items()
+        if weight > 0
+    ]
+    found.sort(key=lambda item: (-item[0], item[1], item[2], item[3]))
+    return tuple(
+        Because(pkg, via or None, scope, round(float(weight / recipient.weight), 4))
+        for weight, pkg, via, scope in found[:limit]
     )

@@ -130,6 +130,9 @@ def plan_json(
             "repositories": list(line.repositories),
             "attribution": {a.repository: a.amount for a in line.attribution},
             "funded_elsewhere": line.funded_elsewhere,
+            # The largest contributions to the weight: which package, through which direct
+            # dependency (null: the package itself is direct), and its share of the weight.
+            "because": [asdict(b) for b in line.because],
         }
         for line in plan.lines
     ]

@@ -59,6 +59,7 @@ def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
         sections.excluded_section(plan),
         problems.skipped_repositories(ctx.skipped_repositories),
         sections.all_packages(plan.lines),
+        sections.why_amounts(plan.lines),
     ]
     return fit_body(parts, tail=fit_data(plan_data(plan, state=ctx.state)))
 
@@ -100,6 +101,7 @@ def render_repository_issue(plan: Plan, ctx: IssueContext) -> str:
         sections.how_to_change(ctx, in_plan_issue=False, sponsors=sections.on_sponsors(lines)),
         sections.unfunded_section(plan, repository),
         sections.all_packages(lines),
+        sections.why_amounts(lines),
     ]
     data = plan_data(view, state=ctx.state)
     data.update(

@@ -6,7 +6,14 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from fundbot.model import TO_CONFIRM, Plan, PlanLine, UnfundedPackage, unconfirmed_account
+from fundbot.model import (
+    TO_CONFIRM,
+    Because,
+    Plan,
+    PlanLine,
+    UnfundedPackage,
+    unconfirmed_account,
+)
 from fundbot.render.context import IssueContext, state_ids
 from fundbot.render.exports import plan_csv, sponsors_csv
 from fundbot.render.markdown import (
@@ -206,6 +213,26 @@ def all_packages(lines: Sequence[PlanLine]) -> str:
         for line in long
     ]
     summary = f"All packages of the {plural(len(long), 'recipient')} with more than three"
+    return details(summary, bullet_list(items, limit=LIST_ITEMS))
+
+
+def because_text(because: Because) -> str:
+    """`npm:ansi-styles via release-it (dev), 40%`: where a line's weight comes from."""
+    via = f" via {because.via.partition(':')[2] or because.via}" if because.via else ""
+    return f"{because.package}{via} ({because.scope}), {because.share:.0%}"
+
+
+def why_amounts(lines: Sequence[PlanLine]) -> str:
+    """Each shown recipient's largest contributions, folded: why the plan gives what it gives."""
+    shown = [line for line in lines[:TABLE_ROWS] if line.because]
+    if not shown:
+        return ""
+    items = [
+        f"{user_link(line.platform, line.handle, line.url)}: "
+        + "; ".join(escape(because_text(b), limit=200) for b in line.because)
+        for line in shown
+    ]
+    summary = "Why these amounts: the largest contributions to each recipient's weight"
     return details(summary, bullet_list(items, limit=LIST_ITEMS))
 
 

@@ -41,6 +41,7 @@ SLOT_SETTERS = tuple(
     for f in ("ecosystem", "name", "version", "scope", "direct", "manifest", "skip_reason")
 )
 SET_SCOPE, SET_DIRECT = SLOT_SETTERS[3], SLOT_SETTERS[4]
+SET_REQUIRES = getattr(Dependency, "requires").__set__  # noqa: B009 (a slot descriptor)
 
 
 @contextmanager
@@ -161,5 +162,6 @@ def build(path: str, found: Found) -> list[Dependency]:
         set_direct(dep, direct)
         set_manifest(dep, path)
         set_skip(dep, skip)
+        SET_REQUIRES(dep, None)
         append(dep)
     return out

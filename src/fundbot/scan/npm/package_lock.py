@@ -14,6 +14,7 @@ from fundbot.scan.npm._common import (
     SCOPE_RANK,
     SECTIONS,
     SET_DIRECT,
+    SET_REQUIRES,
     SET_SCOPE,
     SLOT_SETTERS,
     Found,
@@ -141,6 +142,7 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
     for setter, value in ((set_eco, ECOSYSTEM), (set_direct, False), (set_manifest, path)):
         deque(map(setter, deps, repeat(value)), maxlen=0)
     deque(map(set_skip, deps, repeat(None)), maxlen=0)
+    deque(map(SET_REQUIRES, deps, repeat(None)), maxlen=0)
     for dep, resolved in unusual:
         set_skip(dep, resolved_skip_reason(resolved))
     _mark_direct(members, installed)
