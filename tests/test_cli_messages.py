@@ -26,7 +26,6 @@ from fundbot.model import (
     ScanResult,
 )
 from fundbot.scan.local_git import estimate_developers
-from fundbot.words import plural
 from tests.fakes.registries import PREFIXES
 from tests.fakes.server import FakeServer
 
@@ -146,20 +145,6 @@ def test_recipient_labels_tell_two_links_on_one_site_apart(
 ) -> None:
     """A custom link is labelled by site and path, so two on github.com do not look alike."""
     assert recipient_label(handle, url) == label
-
-
-@pytest.mark.parametrize(
-    ("count", "word", "text"),
-    [(1, "developer", "1 developer"), (3, "developer", "3 developers"), (2, "file", "2 files")],
-)
-def test_plural(count: int, word: str, text: str) -> None:
-    """Counts read as sentences: `1 developer`, `3 developers`, `2 files`."""
-    assert plural(count, word) == text
-
-
-def test_plural_of_dependency() -> None:
-    """`dependency` takes `ies`, with a thousands separator."""
-    assert plural(1200, "dependency") == "1,200 dependencies"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "sponsors-csv", "pledge"])
