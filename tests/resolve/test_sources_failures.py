@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -41,9 +42,21 @@ def _nuget(fake: FakeServer, **kw: Any) -> None:
     fake.add("GET", index.path, body=reg.fixture("nuget/newtonsoft.json.index.json"), **kw)
 
 
-# (source, ecosystem, name, path of its first request, query, serve the good answer, repo)
-SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
-    (
+@dataclass(frozen=True)
+class SourceCase:
+    """One registry source, the package it is tried with, and what a good answer says."""
+
+    cls: type
+    eco: str
+    name: str
+    path: str  # of its first request
+    query: dict[str, str] | None
+    serve: Serve  # serves the good answer
+    repo: str  # the repository the good answer names
+
+
+SOURCES: list[SourceCase] = [
+    SourceCase(
         CratesSource,
         "cargo",
         "serde",
@@ -52,7 +65,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_crates(f, "serde", **kw),
         "https://github.com/serde-rs/serde",
     ),
-    (
+    SourceCase(
         GoSource,
         "go",
         "golang.org/x/net",
@@ -61,7 +74,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_go_get(f, "golang.org/x/net", **kw),
         "https://go.googlesource.com/net",
     ),
-    (
+    SourceCase(
         HexSource,
         "hex",
         "phoenix",
@@ -70,7 +83,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_hex(f, "phoenix", **kw),
         "https://github.com/phoenixframework/phoenix",
     ),
-    (
+    SourceCase(
         MavenSource,
         "maven",
         "com.squareup.okhttp3:okhttp",
@@ -79,7 +92,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         _maven,
         "https://github.com/square/okhttp",
     ),
-    (
+    SourceCase(
         NpmSource,
         "npm",
         "axios",
@@ -88,7 +101,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_npm(f, "axios", **kw),
         "https://github.com/axios/axios",
     ),
-    (
+    SourceCase(
         NuGetSource,
         "nuget",
         "Newtonsoft.Json",
@@ -97,7 +110,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         _nuget,
         "https://github.com/jamesnk/newtonsoft.json",
     ),
-    (
+    SourceCase(
         PackagistSource,
         "packagist",
         "monolog/monolog",
@@ -106,7 +119,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_packagist(f, "monolog/monolog", **kw),
         "https://github.com/seldaek/monolog",
     ),
-    (
+    SourceCase(
         PubDevSource,
         "pub",
         "http",
@@ -115,7 +128,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_pubdev(f, "http", **kw),
         "https://github.com/dart-lang/http",
     ),
-    (
+    SourceCase(
         PyPISource,
         "pypi",
         "requests",
@@ -124,7 +137,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         lambda f, **kw: reg.serve_pypi(f, "requests", **kw),
         "https://github.com/psf/requests",
     ),
-    (
+    SourceCase(
         RubyGemsSource,
         "rubygems",
         "rails",
@@ -134,7 +147,7 @@ SOURCES: list[tuple[type, str, str, str, dict[str, str] | None, Serve, str]] = [
         "https://github.com/rails/rails",
     ),
 ]
-IDS = [s[1] for s in SOURCES]
+IDS = [case.eco for case in SOURCES]
 
 
 def test_registry_contract() -> None:
@@ -152,104 +165,76 @@ def test_registry_contract() -> None:
 
 def test_every_registry_source_is_covered() -> None:
     """The failure table covers every source in the registry, so a new one cannot skip it."""
-    assert {s[0] for s in SOURCES} == set(REGISTRY_SOURCES)
+    assert {case.cls for case in SOURCES} == set(REGISTRY_SOURCES)
 
 
-@pytest.mark.parametrize(("cls", "eco", "name", "path", "query", "serve", "repo"), SOURCES, ids=IDS)
+@pytest.mark.parametrize("case", SOURCES, ids=IDS)
 @pytest.mark.parametrize("status", [404, 410])
 async def test_not_found(
     fake: FakeServer,
     http: HttpClient,
     settings: Settings,
-    cls: type,
-    eco: str,
-    name: str,
-    path: str,
-    query: dict[str, str] | None,
-    serve: Serve,
-    repo: str,
+    case: SourceCase,
     status: int,
 ) -> None:
     """A 404/410 from the registry means the package does not exist."""
-    fake.add("GET", path, status=status, body="Not Found", query=query)
-    source = make_source(cls, http, settings, fake)
-    assert await lookup_one(source, eco, name) == Finding(not_found=True)
+    fake.add("GET", case.path, status=status, body="Not Found", query=case.query)
+    source = make_source(case.cls, http, settings, fake)
+    assert await lookup_one(source, case.eco, case.name) == Finding(not_found=True)
 
 
-@pytest.mark.parametrize(("cls", "eco", "name", "path", "query", "serve", "repo"), SOURCES, ids=IDS)
+@pytest.mark.parametrize("case", SOURCES, ids=IDS)
 async def test_unavailable_after_retries(
     fake: FakeServer,
     http: HttpClient,
     settings: Settings,
-    cls: type,
-    eco: str,
-    name: str,
-    path: str,
-    query: dict[str, str] | None,
-    serve: Serve,
-    repo: str,
+    case: SourceCase,
 ) -> None:
     """A registry that keeps answering 503 fails that package with the reason, after 4 tries."""
-    fake.add("GET", path, status=503, times=4, query=query)
-    source = make_source(cls, http, settings, fake)
-    finding = await lookup_one(source, eco, name)
+    fake.add("GET", case.path, status=503, times=4, query=case.query)
+    source = make_source(case.cls, http, settings, fake)
+    finding = await lookup_one(source, case.eco, case.name)
     assert finding == Finding(error=f"{source.NAME}: HTTP 503 after 4 attempts")
 
 
-@pytest.mark.parametrize(("cls", "eco", "name", "path", "query", "serve", "repo"), SOURCES, ids=IDS)
+@pytest.mark.parametrize("case", SOURCES, ids=IDS)
 async def test_unexpected_status(
     fake: FakeServer,
     http: HttpClient,
     settings: Settings,
-    cls: type,
-    eco: str,
-    name: str,
-    path: str,
-    query: dict[str, str] | None,
-    serve: Serve,
-    repo: str,
+    case: SourceCase,
 ) -> None:
     """A status that is neither success, not-found nor retryable fails the package at once."""
-    fake.add("GET", path, status=403, query=query)
-    source = make_source(cls, http, settings, fake)
-    assert await lookup_one(source, eco, name) == Finding(error=f"{source.NAME}: HTTP 403")
+    fake.add("GET", case.path, status=403, query=case.query)
+    source = make_source(case.cls, http, settings, fake)
+    assert await lookup_one(source, case.eco, case.name) == Finding(
+        error=f"{source.NAME}: HTTP 403"
+    )
 
 
-@pytest.mark.parametrize(("cls", "eco", "name", "path", "query", "serve", "repo"), SOURCES, ids=IDS)
+@pytest.mark.parametrize("case", SOURCES, ids=IDS)
 async def test_503_then_success(
     fake: FakeServer,
     http: HttpClient,
     settings: Settings,
-    cls: type,
-    eco: str,
-    name: str,
-    path: str,
-    query: dict[str, str] | None,
-    serve: Serve,
-    repo: str,
+    case: SourceCase,
 ) -> None:
     """One 503 is retried and the second answer used."""
-    fake.add("GET", path, status=503, times=1, query=query)
-    serve(fake)
-    source = make_source(cls, http, settings, fake)
-    assert (await lookup_one(source, eco, name)).repository == repo
+    fake.add("GET", case.path, status=503, times=1, query=case.query)
+    case.serve(fake)
+    source = make_source(case.cls, http, settings, fake)
+    assert (await lookup_one(source, case.eco, case.name)).repository == case.repo
 
 
-@pytest.mark.parametrize(("cls", "eco", "name", "path", "query", "serve", "repo"), SOURCES, ids=IDS)
+@pytest.mark.parametrize("case", SOURCES, ids=IDS)
 async def test_429_honours_retry_after(
     fake: FakeServer,
     settings: Settings,
-    cls: type,
-    eco: str,
-    name: str,
-    path: str,
-    query: dict[str, str] | None,
-    serve: Serve,
-    repo: str,
+    case: SourceCase,
 ) -> None:
     """A 429 waits the Retry-After the registry asked for, then succeeds."""
-    fake.add("GET", path, status=429, headers={"Retry-After": "7"}, times=1, query=query)
-    serve(fake)
+    fake.add("GET", case.path, status=429, headers={"Retry-After": "7"}, times=1, query=case.query)
+    case.serve(fake)
     slept: list[float] = []
 
     async def sleep(delay: float) -> None:
@@ -257,37 +242,27 @@ async def test_429_honours_retry_after(
 
     async with aiohttp.ClientSession() as session:
         http = HttpClient(session, settings.with_overrides(retry_sleep=True), sleep=sleep)
-        source = make_source(cls, http, settings, fake)
-        assert (await lookup_one(source, eco, name)).repository == repo
+        source = make_source(case.cls, http, settings, fake)
+        assert (await lookup_one(source, case.eco, case.name)).repository == case.repo
     assert slept == [7.0]
 
 
-JSON_SOURCES = [s for s in SOURCES if s[0] not in (GoSource, MavenSource)]
+JSON_SOURCES = [case for case in SOURCES if case.cls not in (GoSource, MavenSource)]
 
 
-@pytest.mark.parametrize(
-    ("cls", "eco", "name", "path", "query", "serve", "repo"),
-    JSON_SOURCES,
-    ids=[s[1] for s in JSON_SOURCES],
-)
+@pytest.mark.parametrize("case", JSON_SOURCES, ids=[case.eco for case in JSON_SOURCES])
 @pytest.mark.parametrize("body", ["{not json", "[1, 2]", '{"unexpected": true}', "null"])
 async def test_broken_json(
     fake: FakeServer,
     http: HttpClient,
     settings: Settings,
-    cls: type,
-    eco: str,
-    name: str,
-    path: str,
-    query: dict[str, str] | None,
-    serve: Serve,
-    repo: str,
+    case: SourceCase,
     body: str,
 ) -> None:
     """Invalid or oddly shaped JSON fails (or empties) that package, never raises."""
-    fake.add("GET", path, body=body, query=query)
-    source = make_source(cls, http, settings, fake)
-    finding = await lookup_one(source, eco, name)
+    fake.add("GET", case.path, body=body, query=case.query)
+    source = make_source(case.cls, http, settings, fake)
+    finding = await lookup_one(source, case.eco, case.name)
     assert finding.repository is None
     assert finding.channels == ()
     if body == "{not json":
