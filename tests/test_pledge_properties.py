@@ -15,7 +15,7 @@ from fundbot.config import default_config
 from fundbot.model import Dependency, PackageFunding
 from fundbot.plan.allocation import allocate, attribute, largest_remainder
 from fundbot.plan.build import build_plan
-from tests.test_pledge import FIVE, channel, dep, fund, rules
+from tests.builders import FIVE, channel, dep, fund, rules
 from tests.time_bounds import within
 
 WEIGHTS = st.dictionaries(
