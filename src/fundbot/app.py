@@ -75,8 +75,12 @@ async def running(
     pacing: Pacing | None = None,
     queue_backoff: float = QUEUE_BACKOFF,
     role: Role = "all",
+    reconcile: bool = True,
 ) -> AsyncIterator[Running]:
     """Start the store, queue, workers and reconcile timer; stop them in reverse.
+
+    `reconcile=False` leaves the timer out: tests that count GitHub requests exactly
+    (the reconcile at start lists the App's installations and scans unknown ones).
 
     `queue_backoff` is the first retry delay of a failed job (doubling after); tests
     shorten it so that a retried job runs within the test's time. With DATABASE_URL
@@ -128,7 +132,9 @@ async def running(
             observer=metrics,
         )
         pool.start()
-        timer = asyncio.create_task(_reconcile_timer(settings, queue))
+        timer = asyncio.create_task(
+            _reconcile_timer(settings, queue) if reconcile else asyncio.Event().wait()
+        )
 
         async def status() -> Mapping[str, Any]:
             found: dict[str, Any] = {"installations": len(await store.installations())}

@@ -168,6 +168,7 @@ async def app_under_test(
     queue_backoff: float = 0.01,
     database_url: str | None = None,
     role: Role = "all",
+    reconcile: bool = False,
 ) -> AsyncIterator[AppUnderTest]:
     """The App on SQLite under data_dir, or with `database_url` on PostgreSQL."""
     github = github or FakeGitHub()
@@ -179,7 +180,12 @@ async def app_under_test(
         )
     pacing = Pacing(write_gap=0, sleep=False)
     async with running(
-        settings, workers=workers, pacing=pacing, queue_backoff=queue_backoff, role=role
+        settings,
+        workers=workers,
+        pacing=pacing,
+        queue_backoff=queue_backoff,
+        role=role,
+        reconcile=reconcile,
     ) as started:
         server = await started_server(started.app, settings)
         async with TestClient(server) as client:

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import signal
 import stat
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +26,13 @@ from fundbot.metrics import GITHUB_EVENTS
 from fundbot.settings import Secret, Settings
 from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.web import make_app
-from tests.app.harness import acme, app_under_test, serve_registry_fixtures, started_server
+from tests.app.harness import (
+    acme,
+    app_under_test,
+    push_payload,
+    serve_registry_fixtures,
+    started_server,
+)
 from tests.app.webhooks import SECRET, delivery_headers, example, examples
 from tests.fakes.github import FakeGitHub
 from tests.fakes.server import FakeServer
@@ -385,3 +392,62 @@ def test_15_csv_cells_and_markdown_carry_no_controls_and_no_gh_reference() -> No
         "fixes GH&#8203;-123 and gh&#8203;-7 and #&#8203;9"
     )
     assert "\u202e" not in escape(HOSTILE)
+
+
+# -- 2. a lost data directory recovers by itself ---------------------------------------------
+
+
+async def test_2_data_dir_deleted_between_two_pushes_converges(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """Install, push; the data directory is lost (a new container without its volume);
+    push again: the App scans the whole installation first, and the issues end as a fresh
+    install would leave them, none duplicated."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registry_fixtures(fake)
+    data = tmp_path / "data"
+    async with app_under_test(fake, data, github) as app:
+        await app.install()
+        github.repo("acme/shop").files["api/requirements.txt"] = "flask==3.0.0\ndjango==5.0\n"
+        push = push_payload("acme/shop", modified=("api/requirements.txt",))
+        assert await app.deliver("push", push) == 202
+        await app.settle()
+    shutil.rmtree(data)
+    github.repo("acme/shop").files["api/requirements.txt"] = "flask==3.0.0\nhttpx==0.27\n"
+    async with app_under_test(fake, data, github) as app:
+        push = push_payload("acme/shop", modified=("api/requirements.txt",))
+        assert await app.deliver("push", push) == 202
+        await app.settle()
+    converged = {repo: github.bot_issues(repo) for repo in ("acme/shop", "acme/.github")}
+    assert {repo: len(issues) for repo, issues in converged.items()} == {
+        "acme/shop": 1,
+        "acme/.github": 1,
+    }
+    assert "pypi:httpx" in converged["acme/.github"][0].body
+    assert "pypi:django" not in converged["acme/.github"][0].body
+    # A fresh install (another empty data directory) finds nothing to change.
+    patches = github.count("PATCH")
+    async with app_under_test(fake, tmp_path / "fresh", github) as app:
+        await app.install()
+    assert github.count("PATCH") == patches
+    assert len(github.bot_issues("acme/.github")) == 1
+
+
+async def test_2_reconcile_scans_installations_github_lists(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """An empty data directory and no delivery at all: the reconcile at start lists the
+    App's installations from GitHub and fully scans the one it has no scan of."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github, reconcile=True) as app:
+        for _ in range(200):
+            if github.bot_issues("acme/.github"):
+                break
+            await asyncio.sleep(0.05)
+        await app.settle()
+    assert github.count("GET", "/app/installations") >= 1
+    assert len(github.bot_issues("acme/shop")) == 1
+    assert len(github.bot_issues("acme/.github")) == 1

@@ -375,6 +375,7 @@ class FakeGitHub:
         return [
             ("POST", r"/app/installations/(\d+)/access_tokens", self._access_token),
             ("GET", r"/app", self._app),
+            ("GET", r"/app/installations", self._app_installations),
             ("POST", r"/app-manifests/([^/]+)/conversions", self._manifest_conversion),
             ("GET", r"/installation/repositories", self._installation_repos),
             ("GET", repo, self._repo),
@@ -435,6 +436,17 @@ class FakeGitHub:
         self.tokens[token] = int(installation)
         expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
         return Reply.of_json({"token": token, "expires_at": expires}, 201)
+
+    def _app_installations(self, request: Recorded) -> Reply:
+        """`GET /app/installations`: the App's installations, paged, for its JWT only."""
+        if not self._check_jwt(request):
+            return _error(401, "A JSON web token could not be decoded")
+        listed = [
+            {"id": i, "account": {"login": self.accounts[i], "type": "Organization"}}
+            for i in sorted(self.installations)
+        ]
+        page, headers = self._page(request, listed)
+        return Reply.of_json(page, headers=headers)
 
     def _app(self, request: Recorded) -> Reply:
         if not self._check_jwt(request):

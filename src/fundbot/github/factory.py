@@ -47,6 +47,15 @@ class GitHubFactory:
             log_to=self.logs.setdefault(0, RequestLog()),
         )
 
+    async def installation_ids(self) -> list[int]:
+        """Every installation of the App, as GitHub knows them (`GET /app/installations`):
+        the one list that survives a lost data directory."""
+        if self.auth is None:
+            return []
+        jwt = self.auth.app_jwt()
+        client = self.app_client()
+        return [int(i["id"]) async for i in client.getiter("/app/installations", jwt=jwt)]
+
     async def _mint(self, jwt: str, installation_id: int) -> dict[str, str]:
         answer = await self.app_client().post(
             f"/app/installations/{installation_id}/access_tokens", data=b"", jwt=jwt

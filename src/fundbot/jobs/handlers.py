@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from gidgethub import BadRequest
 
@@ -41,6 +41,8 @@ from fundbot.storage.store import StoredScan
 log = logging.getLogger(__name__)
 
 REPO_CONCURRENCY = 4
+# Payload mark of a job queued again behind its installation's first full scan.
+AFTER_FULL_SCAN = "after_full_scan"
 ESTIMATE_MAX_AGE = 24 * 3600.0
 ESTIMATE_DAYS = 90
 
@@ -54,14 +56,36 @@ class Handlers:
     def table(self) -> dict[str, JobHandler]:
         return {
             "scan_installation": self.scan_installation,
-            "scan_repository": self.scan_repository,
-            "publish_plan": self.publish_plan,
+            "scan_repository": self._after_full_scan(self.scan_repository, covered=True),
+            "publish_plan": self._after_full_scan(self.publish_plan, covered=True),
             "forget_installation": self.forget_installation,
             "forget_repositories": self.forget_repositories,
             "reconcile": self.reconcile,
-            "pull_request": PullRequests(self.ctx).handle,
-            "issue_command": Commands(self.ctx).handle,
+            "pull_request": self._after_full_scan(PullRequests(self.ctx).handle),
+            "issue_command": self._after_full_scan(Commands(self.ctx).handle),
         }
+
+    def _after_full_scan(self, handler: JobHandler, *, covered: bool = False) -> JobHandler:
+        """Jobs for an installation with no complete scan (a lost data directory, a missed
+        `installation` event) queue that full scan first: one repository alone would
+        publish a plan of one repository, or none.
+
+        `covered`: the full scan does this job's work too (a rescan, the plan), so the job
+        is dropped. Otherwise (a pull request, a command) it is queued again behind the
+        scan, once: a failing scan must not make it spin.
+        """
+
+        async def run(job: Job) -> None:
+            if job.payload.get(AFTER_FULL_SCAN) or await self._serves_known_set(
+                job.installation_id
+            ):
+                await handler(job)
+                return
+            log.info("no complete scan yet: full scan first", extra={"kind": job.kind})
+            later = [] if covered else [replace(job, payload={**job.payload, AFTER_FULL_SCAN: 1})]
+            await self.ctx.queue.enqueue([Job("scan_installation", job.installation_id), *later])
+
+        return run
 
     # -- jobs ------------------------------------------------------------------------------
     async def scan_installation(self, job: Job) -> None:
@@ -167,10 +191,14 @@ class Handlers:
             await self.ctx.queue.enqueue([Job("publish_plan", job.installation_id, plan_repo)])
 
     async def reconcile(self, job: Job) -> None:
-        """Rescan installations whose last scan is older than the interval."""
+        """Rescan installations whose last scan is older than the interval, and fully scan
+        every installation GitHub lists that has no complete scan here (a lost store)."""
         cutoff = time.time() - self.ctx.settings.reconcile_interval
-        stale = await self.ctx.store.stale_installations(cutoff)
-        await self.ctx.queue.enqueue([Job("scan_installation", i) for i in stale])
+        stale = set(await self.ctx.store.stale_installations(cutoff))
+        for installation_id in await self.ctx.github.installation_ids():
+            if await self.ctx.store.last_scan(installation_id) is None:
+                stale.add(installation_id)
+        await self.ctx.queue.enqueue([Job("scan_installation", i) for i in sorted(stale)])
 
     # -- steps -----------------------------------------------------------------------------
     async def _serves_known_set(self, installation_id: int) -> bool:
