@@ -84,7 +84,7 @@ def test_lock_sources(entry: str, expected: tuple[str, str | None]) -> None:
     text = LOCK_HEAD + f'\n[[package]]\nname = "a"\nversion = "1.0.0"\n{entry}\n'
     found = cargo.parse("sub/Cargo.lock", text)
     assert found == [
-        Dependency("cargo", "a", expected[0], "runtime", True, "sub/Cargo.lock", expected[1])
+        Dependency("cargo", "a", expected[0], "runtime", True, "sub/Cargo.lock", expected[1], ())
     ]
 
 
@@ -93,7 +93,7 @@ def test_lock_skips_members_and_marks_transitive() -> None:
     transitive."""
     text = LOCK_HEAD + '\n[[package]]\nname = "b"\nversion = "2.0.0"\nsource = "registry+x"\n'
     found = cargo.parse("Cargo.lock", text)
-    assert found == [Dependency("cargo", "b", "2.0.0", "runtime", False, "Cargo.lock")]
+    assert found == [Dependency("cargo", "b", "2.0.0", "runtime", False, "Cargo.lock", None, ())]
 
 
 @pytest.mark.parametrize(
@@ -114,5 +114,37 @@ def test_lock_v1_root_table() -> None:
         '[[package]]\nname = "a"\nversion = "1.0.0"\nsource = "registry+x"\n'
     )
     assert cargo.parse("Cargo.lock", text) == [
-        Dependency("cargo", "a", "1.0.0", "runtime", True, "Cargo.lock")
+        Dependency("cargo", "a", "1.0.0", "runtime", True, "Cargo.lock", None, ())
     ]
+
+
+def test_lock_records_edges_and_directness_by_version() -> None:
+    """Two locked versions of one crate: only the one a member asks for is direct."""
+    text = """
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["regex 1.10.0", "cc"]
+
+[[package]]
+name = "regex"
+version = "1.10.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["memchr", "regex-syntax 0.8.2"]
+
+[[package]]
+name = "regex"
+version = "0.2.11"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "cc"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"""
+    found = {(d.name, d.version): (d.direct, d.requires) for d in cargo.parse("Cargo.lock", text)}
+    assert found == {
+        ("regex", "1.10.0"): (True, ("memchr", "regex-syntax")),
+        ("regex", "0.2.11"): (False, ()),
+        ("cc", "1.0.0"): (True, ()),
+    }

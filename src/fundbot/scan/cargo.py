@@ -86,7 +86,12 @@ def _declared(path: str, key: str, spec: Any, scope: Scope) -> Dependency:
 
 
 def parse_lock(path: str, text: str) -> list[Dependency]:
-    """Registry crates with their locked versions; workspace members are not dependencies."""
+    """Registry crates with their locked versions and the crates each requires.
+
+    Workspace members (entries without `source`) are the roots, not dependencies: what they
+    require is direct, by version, so a second locked version of a crate that only other
+    crates ask for is not direct.
+    """
     data = load_toml(path, text)
     packages = data.get("package", [])
     if not isinstance(packages, list):
@@ -104,8 +109,10 @@ def parse_lock(path: str, text: str) -> list[Dependency]:
         version = version if isinstance(version, str) else None
         skip = _lock_skip(source)
         name = name.strip().lower()
+        is_direct = (name, version) in direct or (name, None) in direct
+        requires = _requires(entry)
         found.setdefault(
-            Dependency(ECOSYSTEM, name, version, "runtime", name in direct, path, skip), None
+            Dependency(ECOSYSTEM, name, version, "runtime", is_direct, path, skip, requires), None
         )
     return list(found)
 
@@ -121,9 +128,25 @@ def _lock_skip(source: str) -> SkipReason | None:
     return "url"
 
 
-def _member_dependencies(entries: list[dict[str, Any]]) -> set[str]:
-    """Names the workspace's own crates depend on: the lockfile's view of `direct`."""
-    names: set[str] = set()
+def _requirement(dep: object) -> tuple[str, str | None] | None:
+    """`"name"`, `"name version"` or `"name version (source)"` as (name, version or None)."""
+    if not isinstance(dep, str) or not dep.strip():
+        return None
+    parts = dep.split()
+    return parts[0].lower(), parts[1] if len(parts) > 1 else None
+
+
+def _requires(entry: dict[str, Any]) -> tuple[str, ...]:
+    deps = entry.get("dependencies")
+    if not isinstance(deps, list):
+        return ()
+    return tuple(sorted({req[0] for req in map(_requirement, deps) if req is not None}))
+
+
+def _member_dependencies(entries: list[dict[str, Any]]) -> set[tuple[str, str | None]]:
+    """(name, version) the workspace's own crates depend on; version None when the lockfile
+    names only one locked version (Cargo then writes the name alone)."""
+    found: set[tuple[str, str | None]] = set()
     for entry in entries:
         if "source" in entry:
             continue
@@ -131,7 +154,7 @@ def _member_dependencies(entries: list[dict[str, Any]]) -> set[str]:
         if not isinstance(deps, list):
             continue
         for dep in deps:
-            # `"name"`, `"name version"` or `"name version (source)"`.
-            if isinstance(dep, str) and dep.strip():
-                names.add(dep.split(maxsplit=1)[0].lower())
-    return names
+            req = _requirement(dep)
+            if req is not None:
+                found.add(req)
+    return found

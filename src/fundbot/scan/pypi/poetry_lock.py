@@ -8,11 +8,13 @@ packages are direct: `pyproject.toml` beside it does (LOCKFILE_MANIFESTS).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from fundbot.model import Dependency, Scope, SkipReason
 from fundbot.scan._formats import load_toml
 from fundbot.scan.pypi._common import Entry, group_scope, lock_result, named_packages
+from fundbot.scan.pypi._pep508 import normalize
 
 _SOURCE_SKIPS: Final[dict[str, SkipReason]] = {
     "git": "git",
@@ -25,12 +27,20 @@ _SOURCE_SKIPS: Final[dict[str, SkipReason]] = {
 def parse(path: str, text: str) -> list[Dependency]:
     data = load_toml(path, text)
     entries: dict[Entry, None] = {}
+    edges: dict[tuple[str, str | None], tuple[str, ...]] = {}
     for pkg, name, version in named_packages(path, data, "package"):
         source = pkg.get("source")
         kind = source.get("type") if isinstance(source, dict) else None
         skip = _SOURCE_SKIPS.get(kind) if isinstance(kind, str) else None
         entries[(name, version, _scope(pkg), False, skip)] = None
-    return lock_result(path, entries)
+        # `[package.dependencies]`: name → constraint; the keys are what it requires.
+        required = pkg.get("dependencies")
+        names = {normalize(n) for n in required} if isinstance(required, dict) else set()
+        edges[(name, version)] = tuple(sorted(names - {name}))
+    return [
+        replace(dep, requires=edges.get((dep.name, dep.version), ()))
+        for dep in lock_result(path, entries)
+    ]
 
 
 def _scope(pkg: dict[str, object]) -> Scope:
