@@ -32,8 +32,8 @@ from fundbot.model import PLATFORMS
 
 __all__ = [
     "DEFAULT_CONFIG",
-    "DEFAULT_PATH",
     "PLATFORMS",
+    "SETTINGS_PATH",
     "FundbotConfig",
     "as_dict",
     "default_config",
@@ -44,7 +44,8 @@ __all__ = [
     "validate",
 ]
 
-DEFAULT_PATH: Final = ".github/fundbot.yml"
+# Where a repository keeps its fundbot settings (the org-wide ones: in its `.github` repository).
+SETTINGS_PATH: Final = ".github/fundbot.yml"
 # GitHub's contents API serves files up to 1 MB; a settings file is a few hundred bytes.
 MAX_CONFIG_BYTES: Final = 256 * 1024
 _MERGE_TAG: Final = "tag:yaml.org,2002:merge"
@@ -225,7 +226,7 @@ def extends_target(raw: Mapping[str, Any], file: str) -> tuple[str | None, str, 
     if match is None:
         raise ConfigError(problems)
     owner, repo, path = match.groups()
-    return owner, repo, path or DEFAULT_PATH
+    return owner, repo, path or SETTINGS_PATH
 
 
 def effective_config(

@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 import pytest
 
+from fundbot.links.packages import known_go_repository
 from fundbot.model import FundingChannel
 from fundbot.resolve.base import Finding
 from fundbot.resolve.http import HttpClient
 from fundbot.resolve.sources.crates import CratesSource
-from fundbot.resolve.sources.golang import GoSource, go_import_root, known_repository
+from fundbot.resolve.sources.golang import GoSource, go_import_root
 from fundbot.resolve.sources.hex import HexSource
 from fundbot.resolve.sources.maven import MavenSource
 from fundbot.resolve.sources.npm import NpmSource
@@ -230,7 +231,7 @@ async def test_documents(
 )
 def test_known_go_repositories(path: str, expected: str | None) -> None:
     """Code-host and gopkg.in paths map to repositories without a request."""
-    assert known_repository(path) == expected
+    assert known_go_repository(path) == expected
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fundbot.config import effective_config, load_yaml_config
+from fundbot.config import SETTINGS_PATH, effective_config, load_yaml_config
 from fundbot.errors import ConfigError
 from fundbot.graph import build_graph, package_id, via
 from fundbot.model import ScanResult
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 def checkout_ignore_paths(path: Path) -> tuple[str, ...]:
     """`ignore_paths` from PATH/.github/fundbot.yml, as `scan` uses; the defaults otherwise."""
-    file = path / ".github" / "fundbot.yml"
+    file = path / SETTINGS_PATH
     try:
         raw = load_yaml_config(file.read_text(encoding="utf-8"), str(file))
     except (OSError, UnicodeDecodeError, ConfigError):

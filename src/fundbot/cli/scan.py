@@ -16,7 +16,13 @@ from rich.console import Console
 
 from fundbot.cli.deps import nothing_found
 from fundbot.cli.scan_output import output_console, print_table, unchecked_summary
-from fundbot.config import FundbotConfig, default_config, effective_config, load_yaml_config
+from fundbot.config import (
+    SETTINGS_PATH,
+    FundbotConfig,
+    default_config,
+    effective_config,
+    load_yaml_config,
+)
 from fundbot.errors import ConfigError, ConfigProblem, SettingsError
 from fundbot.ledger.local import read_ledger
 from fundbot.ledger.reconcile import reconcile
@@ -46,7 +52,7 @@ MAX_ROOT_MANIFEST = 1024 * 1024
 EXIT_UNCHECKED = 3
 NOTHING_TO_FUND = "nothing to fund here"
 FORMATS = ("table", "markdown", "json", "csv", "sponsors-csv", "pledge")
-REPO_CONFIG = Path(".github") / "fundbot.yml"
+REPO_CONFIG = Path(SETTINGS_PATH)
 
 
 def add_parser(sub: Any) -> None:

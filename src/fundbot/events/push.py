@@ -6,13 +6,14 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from fundbot.config import SETTINGS_PATH
 from fundbot.events.payload import installation_id, repository_name
 from fundbot.jobs.model import Job
 from fundbot.scan import is_ignored, scanner_for
 
 router = routing.Router()
 
-CONFIG_PATHS = frozenset({".github/fundbot.yml", ".github/fundbot.yaml"})
+CONFIG_PATHS = frozenset({SETTINGS_PATH, SETTINGS_PATH.removesuffix(".yml") + ".yaml"})
 # GitHub lists at most this many commits in a push payload; beyond, we cannot tell.
 PAYLOAD_COMMIT_LIMIT = 20
 

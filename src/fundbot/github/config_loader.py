@@ -9,10 +9,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from fundbot.config import FundbotConfig, effective_config, extends_target, load_yaml_config
+from fundbot.config import (
+    SETTINGS_PATH,
+    FundbotConfig,
+    effective_config,
+    extends_target,
+    load_yaml_config,
+)
 from fundbot.errors import ConfigError, ConfigProblem
 
-CONFIG_PATH = ".github/fundbot.yml"
 ORG_REPOSITORY = ".github"
 MAX_EXTENDS = 5
 
@@ -29,11 +34,11 @@ async def load_layers(
     layers: list[tuple[str, Mapping[str, Any]]] = []
     org_repo = f"{owner}/{ORG_REPOSITORY}"
     if repository.lower() != org_repo.lower():
-        org_text = await read(org_repo, CONFIG_PATH)
+        org_text = await read(org_repo, SETTINGS_PATH)
         if org_text is not None:
-            layers += await _with_extends(read, owner, org_repo, CONFIG_PATH, org_text, problems)
+            layers += await _with_extends(read, owner, org_repo, SETTINGS_PATH, org_text, problems)
     if repo_text is not None:
-        layers += await _with_extends(read, owner, repository, CONFIG_PATH, repo_text, problems)
+        layers += await _with_extends(read, owner, repository, SETTINGS_PATH, repo_text, problems)
     return layers, problems
 
 

@@ -18,7 +18,7 @@ from gidgethub import BadRequest
 from fundbot.errors import FundbotError
 from fundbot.github.client import GitHubClient
 from fundbot.github.reading import decode_blob
-from fundbot.scan import is_ignored, scanner_for
+from fundbot.scan import is_ignored, scanner_for, too_big
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ async def read_at(
         return None  # a directory or a submodule where a dependency file used to be
     size = data.get("size")
     if isinstance(size, int) and size > max_bytes:
-        raise Unreadable(f"{size / 1e6:.1f} MB is over the limit")
+        raise Unreadable(too_big(size, max_bytes))
     if data.get("encoding") == TOO_BIG_ENCODING and isinstance(data.get("sha"), str):
         # Files over 1 MB come without content; the git blob API serves up to 100 MB.
         try:

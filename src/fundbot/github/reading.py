@@ -12,12 +12,12 @@ from typing import Any
 
 from gidgethub import BadRequest, HTTPException
 
+from fundbot.config import SETTINGS_PATH
 from fundbot.github.client import GitHubClient
 from fundbot.model import ScanError
-from fundbot.scan import is_ignored, scanner_for
+from fundbot.scan import is_ignored, scanner_for, too_big
 
 BLOB_CONCURRENCY = 8
-CONFIG_PATH = ".github/fundbot.yml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +100,7 @@ async def dependency_tree(
         if item.get("type") != "blob":
             continue
         path = str(item["path"])
-        if path == CONFIG_PATH:
+        if path == SETTINGS_PATH:
             config_sha = str(item["sha"])
         # A symlink (mode 120000) would point outside what the scanner may read.
         if item.get("mode") == "120000":
@@ -120,9 +120,7 @@ async def read_blobs(
 
     async def fetch(entry: TreeEntry) -> None:
         if entry.size > max_bytes:
-            errors.append(
-                ScanError(entry.path, f"skipped: {entry.size / 1e6:.1f} MB is over the limit")
-            )
+            errors.append(ScanError(entry.path, too_big(entry.size, max_bytes)))
             return
         async with limit:
             try:

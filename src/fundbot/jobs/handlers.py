@@ -14,11 +14,10 @@ from dataclasses import asdict, replace
 
 from gidgethub import BadRequest
 
-from fundbot.config import FundbotConfig, default_config
+from fundbot.config import SETTINGS_PATH, FundbotConfig, default_config
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import (
-    CONFIG_PATH,
     ORG_REPOSITORY,
 )
 from fundbot.github.reading import (
@@ -218,7 +217,7 @@ class Handlers:
         previous = await self.ctx.store.scan(installation_id, repo.full_name)
         # Its own settings file: the tree decides whether the last scan's text still holds,
         # not a seed taken from that scan (the org's `.github` is seeded before it is scanned).
-        read.forget(repo.full_name, CONFIG_PATH)
+        read.forget(repo.full_name, SETTINGS_PATH)
         try:
             result = await scan_repository(
                 gh,
@@ -238,7 +237,7 @@ class Handlers:
         if not result.reused:
             await self.ctx.store.save_scan(installation_id, result.stored)
         if result.stored.tree_sha is not None:
-            read.seed(repo.full_name, CONFIG_PATH, info_config_text(result.stored))
+            read.seed(repo.full_name, SETTINGS_PATH, info_config_text(result.stored))
         return repo, result.config, list(result.config_problems)
 
 

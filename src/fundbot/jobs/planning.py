@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from fundbot.config import FundbotConfig
+from fundbot.config import SETTINGS_PATH, FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
-from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
+from fundbot.github.config_loader import ORG_REPOSITORY, repository_config
 from fundbot.github.reading import commit_authors
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
@@ -108,6 +108,6 @@ async def org_config(
     org_repo = f"{owner}/{ORG_REPOSITORY}"
     stored = await ctx.store.scan(installation_id, org_repo)
     if stored is not None and stored.skipped is None and stored.tree_sha is not None:
-        read.seed(org_repo, CONFIG_PATH, info_config_text(stored))
-    text = await read(org_repo, CONFIG_PATH)
+        read.seed(org_repo, SETTINGS_PATH, info_config_text(stored))
+    text = await read(org_repo, SETTINGS_PATH)
     return await repository_config(read, org_repo, repo_text=text)

@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from fundbot.config import FundbotConfig
+from fundbot.config import SETTINGS_PATH, FundbotConfig
 from fundbot.github.client import GitHubClient
-from fundbot.github.config_loader import CONFIG_PATH, ORG_REPOSITORY, repository_config
+from fundbot.github.config_loader import ORG_REPOSITORY, repository_config
 from fundbot.github.pulls import get_pull, list_pull_files, read_sides
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
@@ -114,11 +114,11 @@ class PullRequests:
         owner = repository.partition("/")[0]
         if stored is not None and stored.skipped is None and stored.tree_sha is not None:
             # The last scan read the default branch's file; pushes to it trigger a rescan.
-            read.seed(repository, CONFIG_PATH, info_config_text(stored))
+            read.seed(repository, SETTINGS_PATH, info_config_text(stored))
         org, _ = await org_config(self.ctx, inst, owner, read)
         if repository.casefold() == f"{owner}/{ORG_REPOSITORY}".casefold():
             return org, org
-        repo_text = await read(repository, CONFIG_PATH)
+        repo_text = await read(repository, SETTINGS_PATH)
         config, _ = await repository_config(read, repository, repo_text=repo_text)
         return org, config
 

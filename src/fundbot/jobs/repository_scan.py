@@ -7,10 +7,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
-from fundbot.config import FundbotConfig
+from fundbot.config import SETTINGS_PATH, FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
-from fundbot.github.config_loader import CONFIG_PATH, FileReader, repository_config
+from fundbot.github.config_loader import FileReader, repository_config
 from fundbot.github.reading import RepoInfo, Tree, TreeEntry, dependency_tree, read_blobs
 from fundbot.model import ScanError
 from fundbot.scan import is_ignored, scan_files
@@ -68,7 +68,7 @@ async def scan_repository(
     )
     repo_text = info_config_text(previous) if unchanged else None
     if tree.config_sha is not None and repo_text is None:
-        repo_text = await read(repo.full_name, CONFIG_PATH)
+        repo_text = await read(repo.full_name, SETTINGS_PATH)
     config, problems = await repository_config(read, repo.full_name, repo_text=repo_text)
     if unchanged and previous is not None:
         info["config_text"] = repo_text

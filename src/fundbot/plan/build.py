@@ -8,9 +8,9 @@ from fnmatch import fnmatchcase
 from fractions import Fraction
 from urllib.parse import urlsplit
 
-from fundbot.config import FundbotConfig
+from fundbot.config import SETTINGS_PATH, FundbotConfig
 from fundbot.graph import build_graph, package_id
-from fundbot.links.urls import repository_from_url
+from fundbot.links.packages import direct_repository
 from fundbot.model import (
     Attribution,
     Because,
@@ -46,7 +46,7 @@ __all__ = [
     "weigh",
 ]
 
-CONFIGURED_METHOD = "`developers` in .github/fundbot.yml"
+CONFIGURED_METHOD = f"`developers` in {SETTINGS_PATH}"
 EXCLUDED_BY_PERSON = "excluded by a person (`/fundbot exclude`)"
 
 
@@ -302,15 +302,10 @@ def _package_exclusion(
 
 
 def _repository(pkg: str, info: PackageFunding | None) -> str | None:
-    """The package's source repository: looked up, or (Go, Actions) read off its name."""
+    """The package's source repository: looked up, or read off its name (Go, Actions, Swift)."""
     if info is not None and info.repository:
         return info.repository
-    ecosystem, name = _key(pkg)
-    if ecosystem == "go":
-        return repository_from_url(name)
-    if ecosystem == "github-actions":
-        return repository_from_url(name, default_host="github.com")
-    return None
+    return direct_repository(*_key(pkg))
 
 
 def _repository_owner(repository: str) -> str | None:

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fundbot.config import SETTINGS_PATH
 from fundbot.errors import ConfigProblem
-from fundbot.render.text import CONFIG_FILE
 
 Frequency = Literal["monthly", "one-time"]
 
@@ -19,7 +19,7 @@ class IssueContext:
     owner: str
     repository: str | None  # `owner/repo`
     plan_issue_url: str | None
-    config_file: str = CONFIG_FILE
+    config_file: str = SETTINGS_PATH
     config_problems: Sequence[ConfigProblem] = ()
     # (repository, reason): archived, fork, issues disabled, …
     skipped_repositories: Sequence[tuple[str, str]] = ()

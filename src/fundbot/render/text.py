@@ -8,11 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Final
 
+from fundbot.config import SETTINGS_PATH
 from fundbot.links.platforms import display_name
 from fundbot.model import Plan, PlanLine
 from fundbot.words import plural
 
-CONFIG_FILE: Final = ".github/fundbot.yml"
 PLEDGE_URL: Final = "https://opensourcepledge.com/"
 # The Open Source Pledge asks at least this much per developer per year (USD).
 PLEDGE_MINIMUM: Final = 2000
@@ -34,7 +34,7 @@ PR_NO_LONGER: Final = "This pull request no longer adds any dependency that acce
 PR_UPDATED: Final = "fundbot updates this comment when the pull request changes."
 UNREADABLE_FIX: Final = (
     "Fix the file so that its own tool can read it, or add its folder to `ignore_paths` in "
-    f"`{CONFIG_FILE}` if it is not a real dependency file (a test fixture, an example)."
+    f"`{SETTINGS_PATH}` if it is not a real dependency file (a test fixture, an example)."
 )
 CONFIG_FIX: Final = (
     "fundbot used its defaults for these settings. Fix them and push to the default branch: "

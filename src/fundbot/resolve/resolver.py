@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from fundbot.links.urls import repository_from_url
+from fundbot.links.packages import direct_repository as package_repository
 from fundbot.model import Dependency, PackageFunding
 from fundbot.resolve.base import Finding, PackageKey, PackageQuery, Source
 from fundbot.resolve.http import HostDeadlines, HttpClient
@@ -20,7 +20,6 @@ from fundbot.resolve.merge import Merged
 from fundbot.resolve.sources import REGISTRY_SOURCES
 from fundbot.resolve.sources._registry import RegistrySource
 from fundbot.resolve.sources.github import Repo
-from fundbot.resolve.sources.golang import known_repository
 from fundbot.settings import Settings
 from fundbot.storage.funding_cache import Clock, ConditionalHttpClient, FundingCache
 
@@ -294,16 +293,8 @@ def _button_query(repo: Repo) -> PackageQuery:
 
 
 def direct_repository(query: PackageQuery) -> str | None:
-    """The repository a package's name already says (actions, Swift URLs, Go paths)."""
-    if query.repository:
-        return query.repository
-    if query.ecosystem == "github-actions":
-        return repository_from_url(query.name, default_host="github.com")
-    if query.ecosystem == "swift":
-        return repository_from_url(query.name)
-    if query.ecosystem == "go":
-        return known_repository(query.name)
-    return None
+    """The repository a query names, or its package's name says (actions, Swift, Go)."""
+    return query.repository or package_repository(query.ecosystem, query.name)
 
 
 def new_session(settings: Settings) -> aiohttp.ClientSession:

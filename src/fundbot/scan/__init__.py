@@ -236,7 +236,7 @@ def scan_tree(
         try:
             size = full.stat().st_size
             if size > max_bytes:
-                errors.append(ScanError(rel, _too_big(size, max_bytes)))
+                errors.append(ScanError(rel, too_big(size, max_bytes)))
                 continue
             # utf-8-sig: .NET tooling writes a byte-order mark.
             texts[rel] = full.read_bytes().decode("utf-8-sig", errors="replace")
@@ -247,5 +247,6 @@ def scan_tree(
     return ScanResult(result.dependencies, all_errors, files_scanned=len(texts) + len(errors))
 
 
-def _too_big(size: int, limit: int) -> str:
+def too_big(size: int, limit: int) -> str:
+    """The one message for a dependency file over the size limit, local or on GitHub."""
     return f"skipped: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for one file"

@@ -6,17 +6,14 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from fundbot.links.packages import known_go_repository
 from fundbot.links.urls import normalize_url, repository_from_url
 from fundbot.resolve.base import Finding, PackageQuery
 from fundbot.resolve.http import HttpClient
 from fundbot.resolve.sources._registry import RegistrySource
 from fundbot.settings import Settings
 
-# The vanity host is the module path itself, so tests point this template elsewhere.
-DIRECT_HOSTS = ("github.com/", "bitbucket.org/")
 _PATH = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(?::\d+)?(?:/[A-Za-z0-9_.~+-]+)*$")
-# gopkg.in/yaml.v3 → go-yaml/yaml; gopkg.in/user/pkg.v1 → user/pkg.
-_GOPKG = re.compile(r"^gopkg\.in/(?:(?P<user>[\w-]+)/)?(?P<pkg>[\w-]+)\.v\d+(?:/|$)")
 
 
 class GoSource(RegistrySource):
@@ -34,7 +31,7 @@ class GoSource(RegistrySource):
 
     async def find(self, query: PackageQuery) -> Finding:
         path = query.name.strip()
-        direct = known_repository(path)
+        direct = known_go_repository(path)
         if direct is not None:
             return Finding(repository=direct)
         if not _PATH.match(path):
@@ -44,17 +41,6 @@ class GoSource(RegistrySource):
         if root is None:
             return Finding()
         return Finding(repository=repository_from_url(root) or _plain_repository(root))
-
-
-def known_repository(path: str) -> str | None:
-    """The repository of a path on a code host or gopkg.in, without asking anyone."""
-    if path.startswith(DIRECT_HOSTS):
-        return repository_from_url("https://" + "/".join(path.split("/")[:3]))
-    match = _GOPKG.match(path)
-    if match:
-        owner = match.group("user") or "go-" + match.group("pkg")
-        return repository_from_url(f"https://github.com/{owner}/{match.group('pkg')}")
-    return None
 
 
 def go_import_root(html: str, path: str) -> str | None:
