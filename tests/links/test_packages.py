@@ -20,3 +20,10 @@ from fundbot.links.packages import direct_repository
 )
 def test_direct_repository(ecosystem: str, name: str, expected: str | None) -> None:
     assert direct_repository(ecosystem, name) == expected
+
+
+def test_the_plan_may_guess_a_go_repository_on_any_code_host() -> None:
+    name = "gitlab.com/acme/group/lib"
+    assert direct_repository("go", name) is None  # the resolver asks its go-import tag
+    assert direct_repository("go", name, guess=True) == "https://gitlab.com/acme/group/lib"
+    assert direct_repository("go", "golang.org/x/net", guess=True) is None

@@ -16,15 +16,21 @@ DIRECT_HOSTS = ("github.com/", "bitbucket.org/")
 _GOPKG = re.compile(r"^gopkg\.in/(?:(?P<user>[\w-]+)/)?(?P<pkg>[\w-]+)\.v\d+(?:/|$)")
 
 
-def direct_repository(ecosystem: str, name: str) -> str | None:
+def direct_repository(ecosystem: str, name: str, *, guess: bool = False) -> str | None:
     """The one answer to "which repository does this package's name say?" for the resolver
-    (before any lookup) and the plan (when nothing was looked up)."""
+    (before any lookup) and the plan (when nothing was looked up).
+
+    `guess`: also read a Go path on any other code host as `host/owner/repo...` (GitLab's
+    subgroups make the repository itself uncertain, so the resolver asks the `go-import` tag
+    instead; the plan only needs the owner, to recognise the organisation's own modules).
+    """
     if ecosystem == "github-actions":
         return repository_from_url(name, default_host="github.com")
     if ecosystem == "swift":
         return repository_from_url(name)
     if ecosystem == "go":
-        return known_go_repository(name)
+        known = known_go_repository(name)
+        return known if known is not None or not guess else repository_from_url(name)
     return None
 
 

@@ -305,7 +305,7 @@ def _repository(pkg: str, info: PackageFunding | None) -> str | None:
     """The package's source repository: looked up, or read off its name (Go, Actions, Swift)."""
     if info is not None and info.repository:
         return info.repository
-    return direct_repository(*_key(pkg))
+    return direct_repository(*_key(pkg), guess=True)
 
 
 def _repository_owner(repository: str) -> str | None:
