@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 # Attributes every LogRecord has; anything else came in through `extra=`.
@@ -17,6 +19,32 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()
 }
 # Never printed, whatever a caller passes in `extra` by mistake.
 _SECRET_KEYS = frozenset({"token", "private_key", "webhook_secret", "authorization", "secret"})
+
+
+# What the running job is (delivery, installation, repository, kind): set by the worker around
+# a handler, so every line logged inside it — by any module, in any task it starts — says
+# which delivery it serves, and one grep follows a delivery from webhook to issue.
+_JOB: ContextVar[Mapping[str, Any] | None] = ContextVar("fundbot_job", default=None)
+
+
+@contextlib.contextmanager
+def job_context(**fields: Any) -> Iterator[None]:
+    """Within the block, log records carry `fields` (those that are not None)."""
+    token = _JOB.set({key: value for key, value in fields.items() if value is not None})
+    try:
+        yield
+    finally:
+        _JOB.reset(token)
+
+
+class JobContextFilter(logging.Filter):
+    """Adds the running job's fields to each record; a field passed in `extra` wins."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in (_JOB.get() or {}).items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
 
 
 def _context(record: logging.LogRecord) -> dict[str, Any]:
@@ -83,6 +111,8 @@ def setup_logging(level: int | str = "INFO", fmt: str = "pretty") -> None:
     """Configure the root logger once, from `main()`; never at import."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else PrettyFormatter())
+    # On the handler, not the root logger: a logger's filters skip records of its children.
+    handler.addFilter(JobContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     # An int from Settings.logging_level (Probot's names mapped), or one of Python's names.

@@ -44,7 +44,9 @@ async def test_forgetting_an_installation_leaves_nothing_of_it(backend: Backend)
     assert await store.get_meta("commands_state:7") is None
     assert await store.get_meta("commands_state:17") == "{}"
     assert await store.get_meta("bot_login") == "fundbot[bot]"
-    assert await store.developers(17) is not None
+    kept = await store.developers(17)
+    assert kept is not None
+    assert (kept.count, kept.method) == (3, "estimate")  # a row with named fields
 
 
 async def test_a_scan_comes_back_as_it_was_saved_and_is_replaced(backend: Backend) -> None:

@@ -147,3 +147,17 @@ def test_sets_in_state_are_stored_as_sorted_lists() -> None:
     """State kept as sets by a caller still renders, as sorted lists."""
     block = render_data_block({"state": {"excluded": frozenset({"b", "a"})}})
     assert parse_data_block(block) == {"state": {"excluded": ["a", "b"]}}
+
+
+def test_as_kind_accepts_only_marker_kinds() -> None:
+    """Payload text becomes a typed kind, or None: nothing else reaches `marker`."""
+    from fundbot.render.data_block import as_kind
+
+    assert [as_kind(k) for k in ("plan", "repository", "pull-request")] == [
+        "plan",
+        "repository",
+        "pull-request",
+    ]
+    assert as_kind("Plan") is None
+    assert as_kind("") is None
+    assert as_kind(None) is None

@@ -39,7 +39,7 @@ def our_issue(body: Any) -> tuple[str, str] | None:
     found = find_marker(head)
     if found is None or found[0] not in COMMAND_KINDS:
         return None
-    return found if head == marker(found[0], found[1]) else None  # type: ignore[arg-type]
+    return found if head == marker(*found) else None
 
 
 def block_state(body: Any) -> dict[str, list[str]] | None:

@@ -26,6 +26,7 @@ from fundbot.jobs.planning import org_config
 from fundbot.publish.publisher import Publisher, State
 from fundbot.publish.replies import reply_once
 from fundbot.render.commands import DENIED, HELP, CommentCommand, clean_state, parse_comment
+from fundbot.render.data_block import Kind, as_kind
 from fundbot.render.markdown import code
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Request:
     source: Source
     number: int
     sender: str
-    kind: str  # plan, repository, pull-request
+    kind: Kind | None  # plan, repository, pull-request; None for anything else
     scope: str
     commands: tuple[CommentCommand, ...]
     state: Mapping[str, Any] | None
@@ -71,7 +72,7 @@ class Request:
             source=source,
             number=number,
             sender=sender,
-            kind=str(payload.get("kind") or ""),
+            kind=as_kind(payload.get("kind")),
             scope=str(payload.get("scope") or ""),
             commands=tuple(
                 box_commands(payload.get("boxes"))
@@ -223,12 +224,10 @@ class Commands:
         await self.ctx.queue.enqueue([Job(kind, job.installation_id, job.repository)])
 
     async def _forget_body(self, job: Job, request: Request) -> None:
-        if request.kind in ("plan", "repository") and job.repository is not None:
+        kind = request.kind
+        if (kind == "plan" or kind == "repository") and job.repository is not None:
             await self.publisher.forget_body(
-                job.installation_id,
-                job.repository,
-                request.kind,  # type: ignore[arg-type]
-                request.scope,
+                job.installation_id, job.repository, kind, request.scope
             )
 
     async def _acknowledge(self, gh: GitHubClient, repository: str, request: Request) -> None:

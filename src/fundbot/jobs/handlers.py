@@ -231,7 +231,7 @@ class Handlers:
         except BadRequest as exc:
             if exc.status_code not in (404, 409):  # 409: an empty repository
                 raise
-            stored = StoredScan(repo.full_name, _info(repo), None, None, (), (), "empty", None)
+            stored = StoredScan.skipped_as(repo.full_name, _info(repo), "empty", scanned_at=None)
             await self.ctx.store.save_scan(installation_id, stored)
             return repo, org_config, []
         if not result.reused:

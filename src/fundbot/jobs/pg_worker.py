@@ -26,7 +26,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from psycopg_pool import AsyncConnectionPool
 
 from fundbot.jobs.model import Job
-from fundbot.jobs.worker import JobHandler, JobObserver
+from fundbot.jobs.worker import JobHandler, JobObserver, job_logging
 from fundbot.storage.pg_queue import QUEUE_NAME, TASK_NAME, job_from_args
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,8 @@ class PgWorker:
             if handler is None:
                 raise LookupError(f"no handler for job kind {plain.kind!r}")
             async with self._installation_lock(plain):
-                await handler(plain)
+                with job_logging(plain):
+                    await handler(plain)
             outcome = "done"
         finally:
             self.running -= 1

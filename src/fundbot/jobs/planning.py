@@ -84,9 +84,9 @@ class Planner:
 
         async def estimate() -> Estimate:
             stored = await self.ctx.store.developers(installation_id)
-            fresh = stored is not None and time.time() - stored[2] < ESTIMATE_MAX_AGE
+            fresh = stored is not None and time.time() - stored.counted_at < ESTIMATE_MAX_AGE
             if stored is not None and (fresh or not recount):
-                return stored[0], stored[1]
+                return stored.count, stored.method
             counted = [s for s in scans if s.skipped is None]
             authors: set[str] = set()
             for scan in counted:

@@ -53,7 +53,7 @@ async def scan_repository(
     info = asdict(repo)
     reason = skip_reason(repo, org_config)
     if reason is not None:
-        stored = StoredScan(repo.full_name, info, None, None, (), (), reason, time.time())
+        stored = StoredScan.skipped_as(repo.full_name, info, reason, scanned_at=time.time())
         return RepositoryScan(stored, org_config, (), reused=False)
     if listed and previous is not None and _not_pushed_since(repo, previous):
         repo_text = info_config_text(previous)
@@ -80,14 +80,16 @@ async def scan_repository(
     result = scan_files(files)
     info["config_text"] = repo_text
     stored = StoredScan(
-        repo.full_name,
-        info,
-        tree.sha,
-        tree.config_sha,
-        result.dependencies,
-        tuple(sorted((*result.errors, *errors, *_truncation(tree)), key=lambda e: e.manifest)),
-        None,
-        time.time(),
+        full_name=repo.full_name,
+        info=info,
+        tree_sha=tree.sha,
+        config_sha=tree.config_sha,
+        dependencies=result.dependencies,
+        errors=tuple(
+            sorted((*result.errors, *errors, *_truncation(tree)), key=lambda e: e.manifest)
+        ),
+        skipped=None,
+        scanned_at=time.time(),
     )
     return RepositoryScan(stored, config, tuple(problems), reused=False)
 

@@ -11,11 +11,22 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fundbot.jobs.model import ClaimedJob, Job
+from fundbot.logs import job_context
 from fundbot.storage.sqlite_queue import FailedJob
 
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], Awaitable[None]]
+
+
+def job_logging(job: Job) -> contextlib.AbstractContextManager[None]:
+    """Log lines written while `job` runs carry its delivery, installation and repository."""
+    return job_context(
+        delivery_id=job.delivery_id,
+        installation_id=job.installation_id,
+        repository=job.repository,
+        kind=job.kind,
+    )
 
 
 class Queue(Protocol):
@@ -89,7 +100,8 @@ class WorkerPool:
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            await handler(job)
+            with job_logging(job):
+                await handler(job)
         except asyncio.CancelledError:
             # Shutting down: the job stays `running` on disk and is requeued at next start.
             raise

@@ -186,20 +186,20 @@ class Publisher:
         gh: GitHubClient,
         installation_id: int,
         repository: str,
-        kind: str,
+        kind: Kind,
         scope: str,
         title: str,
         body: str,
         labels: Sequence[str],
     ) -> None:
-        mark = marker(kind, scope)  # type: ignore[arg-type]
+        mark = marker(kind, scope)
         remembered = await self.store.issue(repository, mark)
         creator = await self.bot_login()
         published = await publish_issue(
             gh,
             repository,
             marker=mark,
-            title=title or issue_title(kind, scope),  # type: ignore[arg-type]
+            title=title or issue_title(kind, scope),
             body=body,
             labels=labels,
             creator=creator,

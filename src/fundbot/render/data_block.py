@@ -31,12 +31,18 @@ def marker(kind: Kind, scope: str) -> str:
     return f"<!-- fundbot:{kind}:{quote(scope, safe=_SCOPE_SAFE) or '-'} -->"
 
 
-def find_marker(body: str | None) -> tuple[str, str] | None:
-    """(kind, scope) of the first fundbot marker in a body, or None."""
+def find_marker(body: str | None) -> tuple[Kind, str] | None:
+    """(kind, scope) of the first fundbot marker of a known kind in a body, or None."""
     match = _MARKER.search(body or "")
-    if not match:
+    kind = as_kind(match.group(1)) if match else None
+    if match is None or kind is None:
         return None
-    return match.group(1), unquote(match.group(2))
+    return kind, unquote(match.group(2))
+
+
+def as_kind(value: object) -> Kind | None:
+    """`value` as a marker kind, or None when it names none."""
+    return next((kind for kind in KINDS if kind == value), None)
 
 
 def render_data_block(data: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from fundbot.storage.store import IssueRef, StoredScan, _stored_scan
+from fundbot.storage.store import IssueRef, StoredDevelopers, StoredScan, _stored_scan
 
 
 class PgStore:
@@ -68,14 +68,15 @@ class PgStore:
             (count, method, time.time(), installation_id),
         )
 
-    async def developers(self, installation_id: int) -> tuple[int, str, float] | None:
+    async def developers(self, installation_id: int) -> StoredDevelopers | None:
         rows = await self._exec(
             "SELECT developers, developers_method, developers_at FROM installations WHERE id=%s",
             (installation_id,),
         )
         if not rows or rows[0][0] is None:
             return None
-        return int(rows[0][0]), str(rows[0][1]), float(rows[0][2])
+        count, method, at = rows[0]
+        return StoredDevelopers(count=int(count), method=str(method), counted_at=float(at))
 
     async def forget_installation(self, installation_id: int) -> None:
         async with self.pool.connection() as conn, conn.transaction():

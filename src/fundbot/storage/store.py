@@ -65,6 +65,31 @@ class StoredScan:
     skipped: str | None  # archived, fork, issues disabled...
     scanned_at: float | None
 
+    @classmethod
+    def skipped_as(
+        cls, full_name: str, info: dict[str, Any], reason: str, *, scanned_at: float | None
+    ) -> StoredScan:
+        """A repository left out of the plan (archived, a fork, empty): nothing scanned."""
+        return cls(
+            full_name=full_name,
+            info=info,
+            tree_sha=None,
+            config_sha=None,
+            dependencies=(),
+            errors=(),
+            skipped=reason,
+            scanned_at=scanned_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDevelopers:
+    """An installation's last developer estimate and when it was made."""
+
+    count: int
+    method: str  # how they were counted, shown in the plan
+    counted_at: float  # unix time
+
 
 @dataclass(frozen=True, slots=True)
 class IssueRef:
@@ -123,14 +148,15 @@ class Store(SqliteThread):
             (count, method, time.time(), installation_id),
         )
 
-    async def developers(self, installation_id: int) -> tuple[int, str, float] | None:
+    async def developers(self, installation_id: int) -> StoredDevelopers | None:
         rows = await self._exec(
             "SELECT developers, developers_method, developers_at FROM installations WHERE id=?",
             (installation_id,),
         )
         if not rows or rows[0][0] is None:
             return None
-        return int(rows[0][0]), str(rows[0][1]), float(rows[0][2])
+        count, method, at = rows[0]
+        return StoredDevelopers(count=int(count), method=str(method), counted_at=float(at))
 
     async def forget_installation(self, installation_id: int) -> None:
         def forget() -> None:
