@@ -586,7 +586,8 @@ class FakeGitHub:
             return _error(404, f"No commit found for the ref {ref}")
         text = files.get(file_path)
         if text is None:
-            return _error(404, "Not Found")
+            listing = _directory(files, file_path, full_name)
+            return _cached(request, listing) if listing else _error(404, "Not Found")
         big = len(text.encode()) > CONTENTS_LIMIT  # GitHub then leaves the content out
         data = {
             "type": "file",
@@ -854,6 +855,29 @@ def _diff(base: dict[str, str], head: dict[str, str]) -> list[dict[str, Any]]:
 
 
 REACTIONS = frozenset({"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"})
+
+
+def _directory(files: dict[str, str], path: str, full_name: str) -> list[dict[str, Any]]:
+    """The contents API's answer for a directory: its direct entries, files and folders."""
+    prefix = path.strip("/") + "/"
+    entries: dict[str, dict[str, Any]] = {}
+    for name, text in sorted(files.items()):
+        if not name.startswith(prefix):
+            continue
+        first, sep, _ = name[len(prefix) :].partition("/")
+        kind = "dir" if sep else "file"
+        entries.setdefault(
+            first,
+            {
+                "type": kind,
+                "name": first,
+                "path": prefix + first,
+                "sha": blob_sha(text) if kind == "file" else "",
+                "size": len(text) if kind == "file" else 0,
+                "url": f"/repos/{full_name}/contents/{prefix}{first}",
+            },
+        )
+    return list(entries.values())
 
 
 def _now() -> str:

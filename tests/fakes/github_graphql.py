@@ -186,6 +186,10 @@ class FakeGitHubGraphQL:
         self.failures: list[int] = []  # HTTP statuses to answer with, in order, first
         self.listed_owners: set[str] = set()  # logins with a GitHub Sponsors listing
         self.forbidden: set[str] = set()  # "owner/name" (lower) answering FORBIDDEN (SAML)
+        # Organisation login (lower) -> its `sponsorsActivities` nodes as a sponsor, oldest
+        # first. An organisation not listed answers FORBIDDEN, as GitHub does for a token
+        # without the permission to read its sponsorships.
+        self.sponsors_activities: dict[str, list[dict[str, Any]]] = {}
 
     # -- declaring ---------------------------------------------------------------------
     def add(self, *repos: FakeRepo) -> FakeGitHubGraphQL:
@@ -209,7 +213,9 @@ class FakeGitHubGraphQL:
     def handler(self, request: Recorded) -> Reply | None:
         if request.method != "POST" or request.path != PATH:
             return None
-        if request.headers.get("Authorization") != f"bearer {self.token}":
+        # GitHub takes either scheme on GraphQL too (gidgethub's `graphql()` sends `token`).
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() not in ("bearer", "token") or token != self.token:
             return Reply.of_json({"message": "Bad credentials"}, 401)
         query = request.json()["query"]
         self.queries.append(query)
@@ -236,6 +242,7 @@ class FakeGitHubGraphQL:
         return {
             "__typename": "Query",
             "repository": self._repository,
+            "organization": self._organization,
             "rateLimit": {
                 "cost": self.cost,
                 "remaining": self.remaining,
@@ -259,6 +266,32 @@ class FakeGitHubGraphQL:
                 "NOT_FOUND", f"Could not resolve to a Repository with the name '{owner}/{name}'."
             )
         return _repo_object(repo, self._owner_listed(repo))
+
+    def _organization(self, login: str) -> dict[str, Any]:
+        nodes = self.sponsors_activities.get(login.lower())
+
+        def activities(
+            first: int = 100,
+            after: str | None = None,
+            period: str = "MONTH",
+            includeAsSponsor: bool = False,
+        ) -> dict[str, Any]:
+            if nodes is None or not includeAsSponsor:
+                raise _GraphQLError("FORBIDDEN", "Resource not accessible by integration")
+            if period != "ALL":
+                raise _GraphQLError("INVALID", "fundbot asks for every period")
+            start = int(after) if after else 0
+            page = nodes[start : start + first]
+            more = start + first < len(nodes)
+            return {
+                "nodes": page,
+                "pageInfo": {
+                    "hasNextPage": more,
+                    "endCursor": str(start + first) if more else None,
+                },
+            }
+
+        return {"__typename": "Organization", "login": login, "sponsorsActivities": activities}
 
     def _owner_listed(self, repo: FakeRepo) -> bool:
         return repo.has_sponsors_listing or repo.owner.lower() in self.listed_owners

@@ -123,6 +123,7 @@ class Handlers:
             await self.publisher.repository_issue(
                 gh, job.installation_id, repo, plan, config, problems
             )
+        plan = await self.planner.with_payments(gh, owner, org_config, plan)
         await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
         await self.ctx.store.mark_scanned(job.installation_id)
 
@@ -166,6 +167,7 @@ class Handlers:
             self.ctx, job.installation_id, owner, CachedReader(gh)
         )
         plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=False)
+        plan = await self.planner.with_payments(gh, owner, org_config, plan)
         await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
 
     async def forget_installation(self, job: Job) -> None:

@@ -3,8 +3,10 @@ people set through commands (exclusions, recipients funded elsewhere)."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -12,16 +14,26 @@ from fundbot.config import SETTINGS_PATH, FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import ORG_REPOSITORY, repository_config
+from fundbot.github.payments import read_repository_ledger, sponsors_activities
 from fundbot.github.reading import commit_authors
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.repository_scan import info_config_text
+from fundbot.ledger.reconcile import reconcile
+from fundbot.ledger.sponsors import reconstruct, without_recorded
 from fundbot.model import Dependency, PackageFunding, Plan
 from fundbot.pipeline import Estimate, EstimateDevelopers, Repositories, plan_repositories
 from fundbot.publish.publisher import StateKeeper
 from fundbot.resolve.resolver import resolve_funding
 from fundbot.storage.store import StoredScan
 
+# In the plan issue when the organisation's sponsorships cannot be read.
+SPONSORS_HINT = (
+    "GitHub Sponsors payments are not counted: fundbot may not read this organisation's "
+    "sponsorships. Grant the App the organisation permission Administration (read) (in the "
+    "organisation's settings, GitHub Apps, fundbot, Configure), or add them to the payments "
+    "ledger with `fundbot payments import FILE --from github-sponsors`."
+)
 ESTIMATE_MAX_AGE = 24 * 3600.0
 ESTIMATE_DAYS = 90
 
@@ -54,6 +66,26 @@ class Planner:
             state=state,
         )
         return planned.plan
+
+    async def with_payments(
+        self, gh: GitHubClient, owner: str, config: FundbotConfig, plan: Plan
+    ) -> Plan:
+        """The plan set against what was paid this year: the ledger files of the payments
+        repository, plus GitHub Sponsors payments rebuilt from the organisation's activity
+        when the App may read it (else a note says how to let it, or to import the export)."""
+        today = datetime.date.today()
+        repository = f"{owner}/{config.payments_repository or config.plan_repository}"
+        ledger = await read_repository_ledger(gh, repository)
+        payments = list(ledger.payments)
+        notes = [f"payments ledger: {problem} (left out)" for problem in ledger.problems[:20]]
+        activities = await sponsors_activities(gh, owner, self.ctx.settings.github_graphql_url)
+        if activities is None:
+            notes.append(SPONSORS_HINT)
+        else:
+            rebuilt = reconstruct(activities, min(today, datetime.date(today.year, 12, 31)))
+            payments += without_recorded(rebuilt, payments)
+        plan = reconcile(plan, payments, today.year, today=today)
+        return replace(plan, notes=(*plan.notes, *notes))
 
     async def resolve(
         self, installation_id: int, dependencies: Iterable[Dependency]
