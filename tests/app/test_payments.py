@@ -7,7 +7,8 @@ import datetime
 from pathlib import Path
 
 from tests.app.harness import acme, app_under_test, serve_acme_registries
-from tests.app.test_commands import bot_issue, installed
+from tests.app.test_commands import bot_issue, deliver, installed
+from tests.app.webhooks import example
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.server import FakeServer
 
@@ -78,3 +79,28 @@ async def test_sponsorships_are_reconstructed_when_the_app_may_read_them(
     rebuilt = 50 * max(0, months)
     assert f"${1300 + rebuilt:,} of $10,000 paid" in body
     assert any("sponsorsActivities" in q for q in github.graphql.queries)
+
+
+async def test_a_push_to_the_ledger_updates_the_plan_issue(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """A rescan with nothing changed reuses the ledger read; a push to it is read again."""
+    github = organisation(sponsorships=False)
+    serve_acme_registries(fake)
+    path = ".github/fundbot/payments/ledger.csv"
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        reads = github.count("GET", "/repos/acme/finance/contents/.github/fundbot/payments")
+        await installed(app)  # a full rescan, nothing changed
+        again = github.count("GET", "/repos/acme/finance/contents/.github/fundbot/payments")
+        assert again == reads
+        github.repo("acme/finance").files[path] = (
+            LEDGER + f"{YEAR}-06-01,https://palletsprojects.com/donate,700,USD,custom,INV-2,\n"
+        )
+        push = example("push")
+        push["installation"] = {"id": 7}
+        push["repository"].update(full_name="acme/finance", default_branch="main")
+        push.update(ref="refs/heads/main", deleted=False, commits=[{"modified": [path]}])
+        await deliver(app, "push", push)
+    body = bot_issue(github, PLAN_REPO).body
+    assert "$2,000 of $10,000 paid, 20%" in body

@@ -14,12 +14,15 @@ from fundbot.scan import is_ignored, scanner_for
 router = routing.Router()
 
 CONFIG_PATHS = frozenset({SETTINGS_PATH, SETTINGS_PATH.removesuffix(".yml") + ".yaml"})
+# The payments ledger: a change rescans the repository, which republishes the plan issue.
+LEDGER_PREFIX = ".github/fundbot/payments/"
 # GitHub lists at most this many commits in a push payload; beyond, we cannot tell.
 PAYLOAD_COMMIT_LIMIT = 20
 
 
 def touches_dependencies(commits: Any) -> bool:
-    """True when any commit adds, changes or removes a dependency file or fundbot's config."""
+    """True when any commit adds, changes or removes a dependency file, fundbot's config or
+    a payments ledger file."""
     if not isinstance(commits, list):
         return True
     for commit in commits:
@@ -33,6 +36,8 @@ def touches_dependencies(commits: Any) -> bool:
                 if not isinstance(path, str):
                     continue
                 if path in CONFIG_PATHS:
+                    return True
+                if path.startswith(LEDGER_PREFIX) and path.lower().endswith(".csv"):
                     return True
                 if scanner_for(path) is not None and not is_ignored(path):
                     return True

@@ -21,7 +21,7 @@ from fundbot.jobs.context import AppContext
 from fundbot.jobs.repository_scan import info_config_text
 from fundbot.ledger.reconcile import reconcile
 from fundbot.ledger.sponsors import reconstruct, without_recorded
-from fundbot.model import Dependency, PackageFunding, Plan
+from fundbot.model import Dependency, PackageFunding, Payment, Plan
 from fundbot.pipeline import Estimate, EstimateDevelopers, Repositories, plan_repositories
 from fundbot.publish.publisher import StateKeeper
 from fundbot.resolve.resolver import resolve_funding
@@ -35,6 +35,7 @@ SPONSORS_HINT = (
     "ledger with `fundbot payments import FILE --from github-sponsors`."
 )
 ESTIMATE_MAX_AGE = 24 * 3600.0
+PAYMENTS_MAX_AGE = 3600.0
 ESTIMATE_DAYS = 90
 
 
@@ -42,6 +43,8 @@ class Planner:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.state = StateKeeper(ctx.store, ctx.bot_login)
+        # Payments repository (lower) -> (read at, payments, notes): see `with_payments`.
+        self._paid: dict[str, tuple[float, tuple[Payment, ...], tuple[str, ...]]] = {}
 
     async def plan(
         self,
@@ -68,13 +71,29 @@ class Planner:
         return planned.plan
 
     async def with_payments(
-        self, gh: GitHubClient, owner: str, config: FundbotConfig, plan: Plan
+        self, gh: GitHubClient, owner: str, config: FundbotConfig, plan: Plan, *, fresh: bool
     ) -> Plan:
         """The plan set against what was paid this year: the ledger files of the payments
         repository, plus GitHub Sponsors payments rebuilt from the organisation's activity
-        when the App may read it (else a note says how to let it, or to import the export)."""
+        when the App may read it (else a note says how to let it, or to import the export).
+
+        Read again when `fresh` (a push: the ledger may have changed) or once an hour; a
+        rescan with nothing changed reuses what was read, and costs no request for it.
+        """
         today = datetime.date.today()
         repository = f"{owner}/{config.payments_repository or config.plan_repository}"
+        key = repository.lower()
+        known = self._paid.get(key)
+        if fresh or known is None or time.time() - known[0] > PAYMENTS_MAX_AGE:
+            known = (time.time(), *await self._read_payments(gh, owner, repository, today))
+            self._paid[key] = known
+        _, payments, notes = known
+        plan = reconcile(plan, payments, today.year, today=today)
+        return replace(plan, notes=(*plan.notes, *notes))
+
+    async def _read_payments(
+        self, gh: GitHubClient, owner: str, repository: str, today: datetime.date
+    ) -> tuple[tuple[Payment, ...], tuple[str, ...]]:
         ledger = await read_repository_ledger(gh, repository)
         payments = list(ledger.payments)
         notes = [f"payments ledger: {problem} (left out)" for problem in ledger.problems[:20]]
@@ -84,8 +103,7 @@ class Planner:
         else:
             rebuilt = reconstruct(activities, min(today, datetime.date(today.year, 12, 31)))
             payments += without_recorded(rebuilt, payments)
-        plan = reconcile(plan, payments, today.year, today=today)
-        return replace(plan, notes=(*plan.notes, *notes))
+        return tuple(payments), tuple(notes)
 
     async def resolve(
         self, installation_id: int, dependencies: Iterable[Dependency]
