@@ -27,7 +27,7 @@ from fundbot.settings import Settings
 from fundbot.storage.funding_cache import FundingCache
 from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.storage.store import Store
-from fundbot.web import make_app, server_options
+from fundbot.web import listen, make_app, server_options
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,7 @@ async def serve(settings: Settings, role: Role = "all") -> None:
     async with running(settings, role=role) as started:
         runner = web.AppRunner(started.app, **server_options(settings))
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        listener = await listen(runner, settings, settings.port)
         log.info("listening", extra={"host": settings.host, "port": settings.port})
         # Returns at once unless WEBHOOK_PROXY_URL names a smee-style channel.
         proxy = asyncio.create_task(run_proxy(settings, local_webhook_url(settings)))
@@ -179,4 +178,5 @@ async def serve(settings: Settings, role: Role = "all") -> None:
             await asyncio.Event().wait()
         finally:
             proxy.cancel()
+            listener.close()
             await runner.cleanup()

@@ -135,6 +135,10 @@ class Settings:
     # Seconds between content-creating GitHub requests (GitHub's advice: one a second).
     github_write_gap: float = 1.0
     stalled_after: float = 30.0
+    # Slow clients: seconds a webhook client gets to send its headers, and again its body,
+    # before the connection is closed; and how many connections may be open at once.
+    read_timeout: float = 30.0
+    max_connections: int = 256
     max_manifest_bytes: int = 20 * 1024 * 1024
     user_agent: str = "fundbot (+https://github.com/apps/fundbot)"
 
@@ -250,6 +254,8 @@ class Settings:
             "FUNDBOT_WORKER_HEARTBEAT": ("worker_heartbeat", float),
             "FUNDBOT_GITHUB_WRITE_GAP": ("github_write_gap", float),
             "FUNDBOT_STALLED_AFTER": ("stalled_after", float),
+            "FUNDBOT_READ_TIMEOUT": ("read_timeout", float),
+            "FUNDBOT_MAX_CONNECTIONS": ("max_connections", int),
         }
         for var, (attr, kind) in numeric.items():
             if env.get(var):
@@ -278,6 +284,10 @@ class Settings:
             raise SettingsError("FUNDBOT_HTTP_CONCURRENCY", "must be at least 1")
         if self.http_deadline <= 0:
             raise SettingsError("FUNDBOT_HTTP_DEADLINE", "must be more than 0 seconds")
+        if self.read_timeout <= 0:
+            raise SettingsError("FUNDBOT_READ_TIMEOUT", "must be more than 0 seconds")
+        if self.max_connections < 1:
+            raise SettingsError("FUNDBOT_MAX_CONNECTIONS", "must be at least 1")
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)

@@ -7,6 +7,7 @@ GitHub; workers do that.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import html
@@ -96,7 +97,15 @@ async def webhook(request: web.Request) -> web.Response:
         refused("too_large")
         return _answer(413, "payload over 25 MB")
     try:
-        body = await request.read()
+        # A client trickling its body gets read_timeout seconds for all of it; the server's
+        # lingering_time of 0 then closes the connection instead of draining the rest.
+        async with asyncio.timeout(app[SETTINGS_KEY].read_timeout):
+            body = await request.read()
+    except TimeoutError:
+        refused("slow_body")
+        return web.json_response(
+            {"outcome": "body not received in time"}, status=408, headers={"Connection": "close"}
+        )
     except web.HTTPRequestEntityTooLarge:
         refused("too_large")
         return _answer(413, "payload over 25 MB")
@@ -211,8 +220,50 @@ def server_options(settings: Settings) -> dict[str, Any]:
     auto_decompress off: aiohttp would otherwise inflate a gzip or deflate body (or refuse
     brotli with a 400) before the handler sees its Content-Encoding; the handler refuses
     every encoding with 415 instead, nothing inflated.
+
+    keepalive_timeout: aiohttp arms it when a connection opens and after each answer, and
+    closes the connection if no complete request head has arrived by then, so it is the
+    header read timeout (a client trickling its headers is closed after read_timeout).
+    The body's own timeout is in the webhook handler; lingering_time 0 closes a connection
+    whose body was not read to the end rather than reading a slow client for 10 s more.
     """
-    return {"auto_decompress": False, "access_log": None}
+    return {
+        "auto_decompress": False,
+        "access_log": None,
+        "keepalive_timeout": settings.read_timeout,
+        "lingering_time": 0,
+    }
+
+
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+class _Busy(asyncio.Protocol):
+    """A connection over the cap: told 503 and closed, nothing read."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if isinstance(transport, asyncio.Transport):
+            transport.write(_BUSY)
+        transport.close()
+
+
+async def listen(runner: web.AppRunner, settings: Settings, port: int) -> asyncio.Server:
+    """Serve the set-up `runner` on settings.host:port with at most settings.max_connections
+    connections open; one more is answered 503 and closed (so slow clients cannot hold
+    every file descriptor). The caller closes the returned server before runner.cleanup().
+    """
+    server = runner.server
+    if server is None:
+        raise RuntimeError("listen() needs runner.setup() first")
+    limit = settings.max_connections
+
+    def connection() -> asyncio.BaseProtocol:
+        if len(server.connections) >= limit:
+            return _Busy()
+        return server()
+
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(connection, settings.host, port, reuse_address=True)
 
 
 def make_app(

@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from fundbot.cli import main
@@ -25,7 +27,7 @@ from fundbot.logs import setup_logging
 from fundbot.metrics import GITHUB_EVENTS
 from fundbot.settings import Secret, Settings
 from fundbot.storage.sqlite_queue import SqliteQueue
-from fundbot.web import make_app
+from fundbot.web import listen, make_app, server_options
 from tests.app.harness import (
     acme,
     app_under_test,
@@ -451,3 +453,110 @@ async def test_2_reconcile_scans_installations_github_lists(
     assert github.count("GET", "/app/installations") >= 1
     assert len(github.bot_issues("acme/shop")) == 1
     assert len(github.bot_issues("acme/.github")) == 1
+
+
+# -- 12. slow clients: header and body read timeouts, a cap on open connections --------------------
+
+
+@contextlib.asynccontextmanager
+async def _served(queue: SqliteQueue, **overrides: Any) -> AsyncIterator[int]:
+    """The webhook app listening the way `fundbot serve` listens; yields its port."""
+    settings = Settings(webhook_secret=Secret(SECRET), host="127.0.0.1").with_overrides(**overrides)
+    runner = web.AppRunner(make_app(settings, queue=queue), **server_options(settings))
+    await runner.setup()
+    listener = await listen(runner, settings, 0)
+    try:
+        yield listener.sockets[0].getsockname()[1]
+    finally:
+        listener.close()
+        await runner.cleanup()
+
+
+async def _closed_after(reader: asyncio.StreamReader, within: float) -> float:
+    """Seconds until the server closes the connection (reads to EOF), failing after `within`."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with asyncio.timeout(within):
+        while await reader.read(4096):
+            pass
+    return loop.time() - started
+
+
+async def _trickle(writer: asyncio.StreamWriter, data: bytes, every: float = 0.2) -> None:
+    for i in range(len(data)):
+        writer.write(data[i : i + 1])
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        await asyncio.sleep(every)
+
+
+async def test_12_read_timeout_is_30_seconds_unless_set() -> None:
+    assert Settings().read_timeout == 30.0
+    assert Settings.from_env({"FUNDBOT_READ_TIMEOUT": "1.5"}).read_timeout == 1.5
+    assert Settings.from_env({"FUNDBOT_MAX_CONNECTIONS": "3"}).max_connections == 3
+
+
+async def test_12_trickled_headers_are_closed_after_the_read_timeout(queue: SqliteQueue) -> None:
+    async with _served(queue, read_timeout=1.0) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = b"POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: ping\r\n" * 5
+        trickling = asyncio.create_task(_trickle(writer, head))
+        try:
+            assert await _closed_after(reader, within=5.0) < 3.0
+        finally:
+            trickling.cancel()
+            writer.close()
+
+
+async def test_12_trickled_body_is_closed_after_the_read_timeout(queue: SqliteQueue) -> None:
+    async with _served(queue, read_timeout=1.0) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = _created()
+        headers = delivery_headers("installation", body)
+        lines = ["POST /api/github/webhooks HTTP/1.1", "Host: x"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        lines += [f"Content-Length: {len(body)}", "", ""]
+        writer.write("\r\n".join(lines).encode())
+        trickling = asyncio.create_task(_trickle(writer, body))
+        try:
+            assert await _closed_after(reader, within=5.0) < 3.0
+        finally:
+            trickling.cancel()
+            writer.close()
+
+
+async def test_12_a_prompt_client_is_answered_at_once(queue: SqliteQueue) -> None:
+    """The timeouts do not slow handlers down: a whole request is answered immediately."""
+    async with _served(queue, read_timeout=5.0) as port:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        body = _created()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"http://127.0.0.1:{port}/api/github/webhooks",
+                data=body,
+                headers=delivery_headers("installation", body),
+            ) as resp,
+        ):
+            assert resp.status == 202
+        assert loop.time() - started < 1.0
+
+
+async def test_12_connections_over_the_cap_are_refused(queue: SqliteQueue) -> None:
+    async with _served(queue, max_connections=2) as port:
+        held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
+        await asyncio.sleep(0.1)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        async with asyncio.timeout(5):
+            answer = await reader.read()
+        assert answer.startswith(b"HTTP/1.1 503")
+        writer.close()
+        for _, w in held:
+            w.close()
+        await asyncio.sleep(0.1)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as resp,
+        ):
+            assert resp.status == 200
