@@ -560,3 +560,33 @@ async def test_12_connections_over_the_cap_are_refused(queue: SqliteQueue) -> No
             session.get(f"http://127.0.0.1:{port}/healthz") as resp,
         ):
             assert resp.status == 200
+
+
+# -- 3. uninstall then reinstall -------------------------------------------------------------------
+
+
+async def test_3_uninstall_then_reinstall_ends_scanned_and_published(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """`installation deleted` then at once `installation created`: the forget job drops
+    only what was queued before it, so the reinstall's full scan runs and publishes."""
+    github = FakeGitHub()
+    github.add_installation(7, "acme", acme())
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await app.install()
+        github.repo("acme/shop").files["api/requirements.txt"] = "flask==3.0.0\nhttpx==0.27\n"
+        # Both deliveries are queued before any worker looks: "at once".
+        await app.started.workers.stop()
+        deleted = app.installation_payload(action="deleted")
+        assert await app.deliver("installation", deleted) == 202
+        assert await app.deliver("installation", app.installation_payload()) == 202
+        app.started.workers.start()
+        await app.settle()
+        store = app.started.context.store
+        assert await store.scans(7)
+        assert [i for i, _, _ in await store.installations()] == [7]
+    plan = github.bot_issues("acme/.github")
+    assert len(plan) == 1
+    assert len(github.bot_issues("acme/shop")) == 1
+    assert "pypi:httpx" in plan[0].body

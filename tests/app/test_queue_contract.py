@@ -119,7 +119,24 @@ async def _counts_failed(backend: Backend) -> bool:
     return (await backend.queue.counts())["failed"] == 1
 
 
-async def test_forgetting_an_installation_drops_its_waiting_jobs(backend: Backend) -> None:
-    await backend.queue.enqueue([scan("o/a", 1), scan("p/a", 2)])
-    await backend.queue.forget_installation(1)
-    assert (await backend.queue.counts())["queued"] == 1
+async def test_forgetting_an_installation_keeps_what_was_queued_after_it(
+    backend: Backend,
+) -> None:
+    """Issue 13, item 3: a reinstall's jobs, queued while the uninstall's forget job runs,
+    survive it (before, the forget job dropped every waiting job of the installation)."""
+    ran: list[str] = []
+    forgot = asyncio.Event()
+
+    async def handle_scan(job: Job) -> None:
+        ran.append(job.repository or "")
+
+    async def handle_forget(job: Job) -> None:
+        await backend.queue.enqueue([scan("o/after", 1)])  # the reinstall, arriving now
+        await backend.queue.forget_installation(1)
+        forgot.set()
+
+    await backend.queue.enqueue([Job("forget_installation", 1)])
+    handlers = {"scan_repository": handle_scan, "forget_installation": handle_forget}
+    async with backend.workers(handlers, concurrency=1):
+        await wait_for(lambda: "o/after" in ran)
+    assert forgot.is_set()

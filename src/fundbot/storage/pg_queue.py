@@ -125,11 +125,16 @@ class PgQueue:
         return True
 
     async def forget_installation(self, installation_id: int) -> None:
+        """Drop the installation's jobs queued before its running forget_installation job
+        (a reinstall's full scan, queued after the uninstall, must survive it)."""
         async with self.pool.connection() as conn:
             await conn.execute(
                 "DELETE FROM procrastinate_jobs WHERE queue_name=%s AND status='todo'"
-                " AND (args->'job'->>'installation_id')::bigint = %s",
-                (QUEUE_NAME, installation_id),
+                " AND (args->'job'->>'installation_id')::bigint = %s"
+                " AND id < (SELECT min(id) FROM procrastinate_jobs WHERE queue_name=%s"
+                " AND status='doing' AND args->'job'->>'kind' = 'forget_installation'"
+                " AND (args->'job'->>'installation_id')::bigint = %s)",
+                (QUEUE_NAME, installation_id, QUEUE_NAME, installation_id),
             )
 
     async def prune_deliveries(self, older_than: float) -> int:

@@ -251,10 +251,17 @@ class SqliteQueue(SqliteThread):
             raise
 
     async def forget_installation(self, installation_id: int) -> None:
+        """Drop the installation's jobs queued before its running forget_installation job.
+
+        Only those: an uninstall followed at once by a reinstall queues the new full scan
+        behind the forget job (same serial key), and that scan must survive it.
+        """
         await self._run(
             lambda: self._conn().execute(
-                "DELETE FROM jobs WHERE installation_id=? AND state!='running'",
-                (installation_id,),
+                "DELETE FROM jobs WHERE installation_id=? AND state!='running'"
+                " AND id < (SELECT MIN(id) FROM jobs WHERE installation_id=?"
+                " AND kind='forget_installation' AND state='running')",
+                (installation_id, installation_id),
             )
         )
 
