@@ -492,6 +492,35 @@ async def test_only_write_maintain_and_admin_may_change_the_plan(
     assert all("`acme/shop`" in r and "@" not in r for r in denials)
 
 
+async def test_plan_changes_need_write_on_the_plan_repository(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """Issue 13, item 7: `sam` may write to the shop but not to the plan repository; his
+    `/fundbot exclude` typed in the shop's issue is refused, naming the plan repository, and
+    the plan stays as it was. His rescan of the shop is still his to ask for."""
+    github = organisation()
+    github.repo(SHOP).permissions["sam"] = "write"
+    github.repo(PLAN_REPO).permissions["sam"] = "read"
+    serve_acme_registries(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        plan_before = bot_issue(github, PLAN_REPO).body
+        assert CHALK in lines(github)
+        event, payload = comment(SHOP, "/fundbot exclude npm:chalk")(github, "sam")
+        await deliver(app, event, payload)
+        assert bot_issue(github, PLAN_REPO).body == plan_before
+        assert CHALK in lines(github)
+        denials = [r for r in answers(github, event, payload) if DENIED_TEXT in r]
+        assert len(denials) == 1
+        assert f"`{PLAN_REPO}`" in denials[0]
+        rescan = comment(SHOP, "/fundbot rescan")(github, "sam")
+        await deliver(app, *rescan)
+        assert github.reactions_on(*target(*rescan)) == {("fundbot[bot]", "+1")}
+        # Someone with write on the plan repository, typing in the same issue, may.
+        await deliver(app, *comment(SHOP, "/fundbot exclude npm:chalk")(github, "wes"))
+    assert CHALK not in lines(github)
+
+
 async def test_exclusion_on_a_pull_request_updates_its_comment(
     fake: FakeServer, tmp_path: Path
 ) -> None:

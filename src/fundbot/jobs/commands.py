@@ -1,10 +1,12 @@
 """`issue_command` jobs: a ticked box or a `/fundbot` comment changes what the plan keeps out.
 
-Only people with write (or maintain, or admin) permission on the repository change anything,
-asked of GitHub each time. Every command is answered in the same job: a +1 reaction, or one
-reply that carries a hidden marker so a redelivered command is never answered twice. The
-state lives in the issues' data blocks (the store only caches it); a change is followed by a
-rescan job that re-plans and re-renders every issue with it.
+Only people with write (or maintain, or admin) permission change anything, asked of GitHub
+each time: on the plan repository for every command that changes the organisation's plan
+(wherever it is typed), on the issue's own repository for a rescan. Every command is
+answered in the same job: a +1 reaction, or one reply that carries a hidden marker so a
+redelivered command is never answered twice. The state lives in the issues' data blocks (the
+store only caches it); a change is followed by a rescan job that re-plans and re-renders
+every issue with it.
 """
 
 from __future__ import annotations
@@ -175,16 +177,32 @@ class Commands:
         if not request.valid:
             await self._reply(gh, repository, request, HELP)
             return
-        if not await may_change_plan(gh, repository, request.sender):
+        guarded = await self._guarded_repository(gh, job, request)
+        if not await may_change_plan(gh, guarded, request.sender):
             log.info("command refused", extra=extra | {"sender": request.sender})
             if request.source == "checkbox":
                 await self._restore(job, request)  # put the boxes back as they were
-            await self._reply(gh, repository, request, DENIED.format(repository=code(repository)))
+            await self._reply(gh, repository, request, DENIED.format(repository=code(guarded)))
             return
         changed = await self._change_state(gh, job, request)
         await self._follow_up(job, request, changed)
         await self._acknowledge(gh, repository, request)
         log.info("command done", extra=extra | {"changed": changed})
+
+    async def _guarded_repository(self, gh: GitHubClient, job: Job, request: Request) -> str:
+        """The repository whose write permission the request needs.
+
+        Every command but `rescan` changes the organisation's plan state (one per
+        installation), so it needs write on the plan repository, wherever it was typed:
+        write on any one repository must not change the whole organisation's plan. A rescan
+        only needs write where it was asked for.
+        """
+        repository = job.repository or ""
+        if all(c.name == "rescan" for c in request.valid):
+            return repository
+        owner = repository.partition("/")[0]
+        config, _ = await org_config(self.ctx, job.installation_id, owner, CachedReader(gh))
+        return f"{owner}/{config.plan_repository}"
 
     async def _change_state(self, gh: GitHubClient, job: Job, request: Request) -> bool:
         """Apply the commands to the stored state; True when it changed."""
