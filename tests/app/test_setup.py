@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -364,3 +365,52 @@ async def test_a_channel_service_without_a_redirect_is_explained(
     assert "200 without a Location" in run.lines[0]
     assert "--webhook-url" in run.lines[0]
     assert "WEBHOOK_PROXY_URL" in run.lines[0]
+
+
+async def test_a_second_callback_after_the_app_was_saved_is_refused(
+    settings: Settings, github: FakeGitHub, browser: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """A replayed redirect (reload, second tab) converts nothing once the run has finished."""
+    run = await start(settings, options(tmp_path))
+    form = await open_form(browser, run)
+    state = form.action.split("state=")[1]
+    async with browser.get(f"{run.url}setup/callback?code=&state={state}") as resp:
+        assert resp.status == 400
+        assert "carried no usable code" in await resp.text()
+    assert (await submit(browser, form))[0] == 200
+    async with browser.get(f"{run.url}setup/callback?code=0123abcd&state={state}") as resp:
+        assert resp.status == 409
+        assert "This setup run has finished." in await resp.text()
+    assert await run.result() == 0
+    assert github.count("POST", "/app-manifests/") == 1
+
+
+async def test_credentials_that_cannot_be_saved_say_how_to_clean_up(
+    settings: Settings, github: FakeGitHub, browser: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """The App exists on GitHub but .env's directory vanished: exit 1, advise deleting the App."""
+    directory = tmp_path / "conf"
+    directory.mkdir()
+    run = await start(settings, options(tmp_path, env_file=directory / ".env"))
+    form = await open_form(browser, run)
+    directory.rmdir()
+    status, page = await submit(browser, form)
+    assert (status, await run.result()) == (500, 1)
+    assert "Could not save the credentials" in page
+    printed = "\n".join(run.lines)
+    assert "cannot write to" in printed
+    assert f"{github.base_url}/apps/fundbot/advanced" in printed
+    assert not directory.exists()
+
+
+async def test_a_port_in_use_is_a_clear_error(
+    settings: Settings, github: FakeGitHub, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = await start(settings, options(tmp_path, host="127.0.0.1", port=port))
+        assert (run.url, await run.result()) == ("", 1)
+    assert f"cannot listen on 127.0.0.1:{port}" in run.lines[0]
+    assert "pass --port" in run.lines[0]
