@@ -97,18 +97,19 @@ class IssueRef:
     body_hash: str
 
 
-class Store(SqliteThread):
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, "fundbot-store")
+Statement = tuple[str, Sequence[Any]]
 
-    async def open(self) -> None:
-        await self._run(self._connect, SCHEMA)
 
-    async def close(self) -> None:
-        await self._close_connection()
+class StoreQueries:
+    """The store's queries, written once for both backends: `?` placeholders and upserts
+    both SQLite and PostgreSQL accept. A backend supplies `_exec` (one statement) and
+    `_atomic` (several statements in one transaction)."""
 
     async def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return await self._run(lambda: self._conn().execute(sql, params).fetchall())
+        raise NotImplementedError
+
+    async def _atomic(self, statements: Sequence[Statement]) -> None:
+        raise NotImplementedError
 
     # -- installations -------------------------------------------------------------------
     async def touch_installation(self, installation_id: int, account: str) -> None:
@@ -159,17 +160,15 @@ class Store(SqliteThread):
         return StoredDevelopers(count=int(count), method=str(method), counted_at=float(at))
 
     async def forget_installation(self, installation_id: int) -> None:
-        def forget() -> None:
-            db = self._conn()
-            db.execute("BEGIN")
-            db.execute("DELETE FROM installations WHERE id=?", (installation_id,))
-            db.execute("DELETE FROM repositories WHERE installation_id=?", (installation_id,))
-            db.execute("DELETE FROM issues WHERE installation_id=?", (installation_id,))
-            # Per-installation values kept under `meta`, e.g. `commands_state:{id}`.
-            db.execute("DELETE FROM meta WHERE key LIKE ?", (f"%:{installation_id}",))
-            db.execute("COMMIT")
-
-        await self._run(forget)
+        await self._atomic(
+            [
+                ("DELETE FROM installations WHERE id=?", (installation_id,)),
+                ("DELETE FROM repositories WHERE installation_id=?", (installation_id,)),
+                ("DELETE FROM issues WHERE installation_id=?", (installation_id,)),
+                # Per-installation values kept under `meta`, e.g. `commands_state:{id}`.
+                ("DELETE FROM meta WHERE key LIKE ?", (f"%:{installation_id}",)),
+            ]
+        )
 
     # -- repositories --------------------------------------------------------------------
     async def save_scan(self, installation_id: int, scan: StoredScan) -> None:
@@ -181,8 +180,11 @@ class Store(SqliteThread):
             separators=(",", ":"),
         )
         await self._exec(
-            "INSERT OR REPLACE INTO repositories(installation_id, full_name, info, tree_sha,"
-            " config_sha, scan, skipped, scanned_at) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO repositories(installation_id, full_name, info, tree_sha, config_sha,"
+            " scan, skipped, scanned_at) VALUES (?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (installation_id, full_name) DO UPDATE SET info=excluded.info,"
+            " tree_sha=excluded.tree_sha, config_sha=excluded.config_sha, scan=excluded.scan,"
+            " skipped=excluded.skipped, scanned_at=excluded.scanned_at",
             (
                 installation_id,
                 scan.full_name,
@@ -212,23 +214,16 @@ class Store(SqliteThread):
         return _stored_scan(rows[0]) if rows else None
 
     async def forget_repositories(self, installation_id: int, names: Sequence[str]) -> None:
-        def forget() -> None:
-            db = self._conn()
-            db.execute("BEGIN")
-            for name in names:
-                db.execute(
-                    "DELETE FROM repositories WHERE installation_id=? AND full_name=?",
-                    (installation_id, name),
-                )
-                # The issue numbers too: if the repository comes back, we look again.
-                db.execute(
-                    "DELETE FROM issues WHERE installation_id=? AND repository=?",
-                    (installation_id, name),
-                )
-            db.execute("COMMIT")
-
-        if names:
-            await self._run(forget)
+        statements: list[Statement] = []
+        for name in names:
+            key = (installation_id, name)
+            statements.append(
+                ("DELETE FROM repositories WHERE installation_id=? AND full_name=?", key)
+            )
+            # The issue numbers too: if the repository comes back, we look again.
+            statements.append(("DELETE FROM issues WHERE installation_id=? AND repository=?", key))
+        if statements:
+            await self._atomic(statements)
 
     # -- issues ----------------------------------------------------------------------------
     async def issue(self, repository: str, marker: str) -> IssueRef | None:
@@ -242,8 +237,10 @@ class Store(SqliteThread):
         self, installation_id: int, repository: str, marker: str, ref: IssueRef
     ) -> None:
         await self._exec(
-            "INSERT OR REPLACE INTO issues(repository, marker, installation_id, number, body_hash)"
-            " VALUES (?,?,?,?,?)",
+            "INSERT INTO issues(repository, marker, installation_id, number, body_hash)"
+            " VALUES (?,?,?,?,?) ON CONFLICT (repository, marker) DO UPDATE SET"
+            " installation_id=excluded.installation_id, number=excluded.number,"
+            " body_hash=excluded.body_hash",
             (repository, marker, installation_id, ref.number, ref.body_hash),
         )
 
@@ -253,7 +250,11 @@ class Store(SqliteThread):
         return str(rows[0][0]) if rows else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._exec("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", (key, value))
+        await self._exec(
+            "INSERT INTO meta(key, value) VALUES (?,?)"
+            " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
 
     async def ping(self) -> bool:
         try:
@@ -261,6 +262,36 @@ class Store(SqliteThread):
         except Exception:
             return False
         return True
+
+
+class Store(StoreQueries, SqliteThread):
+    """The embedded store: one SQLite file, used from its own thread."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "fundbot-store")
+
+    async def open(self) -> None:
+        await self._run(self._connect, SCHEMA)
+
+    async def close(self) -> None:
+        await self._close_connection()
+
+    async def _exec(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return await self._run(lambda: self._conn().execute(sql, params).fetchall())
+
+    async def _atomic(self, statements: Sequence[Statement]) -> None:
+        def run() -> None:
+            db = self._conn()
+            db.execute("BEGIN")
+            try:
+                for sql, params in statements:
+                    db.execute(sql, params)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+        await self._run(run)
 
 
 def _stored_scan(row: tuple[Any, ...]) -> StoredScan:
