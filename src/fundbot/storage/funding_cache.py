@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cachetools import TTLCache
 
@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS validators (
 """
 
 Clock = Callable[[], float]
+FundingRow = tuple[PackageKey, str, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +137,13 @@ class FundingCache:
         return found
 
     def _load(self, keys: list[PackageKey], now: float) -> dict[PackageKey, PackageFunding]:
-        conn = self._conn()
         found: dict[PackageKey, PackageFunding] = {}
-        for key in keys:
-            row = conn.execute(
-                "SELECT data, expires_at FROM funding WHERE ecosystem = ? AND name = ?", key
-            ).fetchone()
-            if row is None or row[1] <= now:
-                continue
-            funding = funding_from_json(row[0])
+        for key, data, expires_at in self._read_funding(keys, now):
+            funding = funding_from_json(data)
             if funding is None:
                 log.warning("damaged cache entry ignored", extra={"package": ":".join(key)})
                 continue
-            self._memory[key] = (row[1], funding)
+            self._memory[key] = (expires_at, funding)
             found[key] = funding
         return found
 
@@ -160,13 +155,37 @@ class FundingCache:
             expires_at = now + self.ttl_for(funding)
             self._memory[funding.key] = (expires_at, funding)
             rows.append((funding.ecosystem, funding.name, funding_to_json(funding), expires_at))
-        with self._conn() as conn:
-            conn.executemany("INSERT OR REPLACE INTO funding VALUES (?, ?, ?, ?)", rows)
-            conn.executemany(
-                "INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)",
-                [(url, *row) for url, row in self._pending.items()],
-            )
+        self._write(rows, [(url, *row) for url, row in self._pending.items()])
         self._pending.clear()
+
+    # -- the disk half: what a backend (SQLite here, PostgreSQL in pg_funding_cache) supplies
+    def _read_funding(self, keys: list[PackageKey], now: float) -> Iterable[FundingRow]:
+        """(key, stored JSON, expiry) of each unexpired entry found for keys."""
+        conn = self._conn()
+        for key in keys:
+            row = conn.execute(
+                "SELECT data, expires_at FROM funding WHERE ecosystem = ? AND name = ?", key
+            ).fetchone()
+            if row is not None and row[1] > now:
+                yield key, row[0], row[1]
+
+    def _write(self, funding: list[tuple[Any, ...]], validators: list[tuple[Any, ...]]) -> None:
+        """Funding rows and pending validators, in one transaction."""
+        with self._conn() as conn:
+            conn.executemany("INSERT OR REPLACE INTO funding VALUES (?, ?, ?, ?)", funding)
+            conn.executemany("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)", validators)
+
+    def _read_validators(self, url: str) -> tuple[Any, ...] | None:
+        return cast(
+            "tuple[Any, ...] | None",
+            self._conn()
+            .execute("SELECT etag, last_modified, body FROM validators WHERE url = ?", (url,))
+            .fetchone(),
+        )
+
+    def _delete_validators(self, url: str) -> None:
+        with self._conn() as conn:
+            conn.execute("DELETE FROM validators WHERE url = ?", (url,))
 
     def flush(self) -> None:
         """Write pending validators."""
@@ -175,15 +194,11 @@ class FundingCache:
 
     # -- HTTP validators -----------------------------------------------------------
     def validators(self, url: str) -> Validators | None:
-        row = self._pending.get(url) or (
-            self._conn()
-            .execute("SELECT etag, last_modified, body FROM validators WHERE url = ?", (url,))
-            .fetchone()
-        )
+        row = self._pending.get(url) or self._read_validators(url)
         if row is None:
             return None
         try:
-            body = zlib.decompress(row[2])
+            body = zlib.decompress(bytes(row[2]))
         except zlib.error:
             return None
         return Validators(row[0], row[1], body)
@@ -201,8 +216,7 @@ class FundingCache:
     def forget_validators(self, url: str) -> None:
         """Drop what is stored for url: it describes an outdated body."""
         self._pending.pop(url, None)
-        with self._conn() as conn:
-            conn.execute("DELETE FROM validators WHERE url = ?", (url,))
+        self._delete_validators(url)
 
 
 @dataclass

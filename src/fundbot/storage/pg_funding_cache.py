@@ -8,17 +8,14 @@ on a local or nearby server.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Iterable
 from typing import Any
 
 import psycopg
 
-from fundbot.model import PackageFunding
 from fundbot.resolve.base import PackageKey
 from fundbot.settings import Settings
-from fundbot.storage.funding_cache import Clock, FundingCache, Validators, funding_from_json
-from fundbot.storage.funding_cache import funding_to_json as _to_json
+from fundbot.storage.funding_cache import Clock, FundingCache, FundingRow
 
 
 class PgFundingCache(FundingCache):
@@ -38,9 +35,9 @@ class PgFundingCache(FundingCache):
             self._pg.close()
             self._pg = None
 
-    def _load(self, keys: list[PackageKey], now: float) -> dict[PackageKey, PackageFunding]:
+    def _read_funding(self, keys: list[PackageKey], now: float) -> Iterable[FundingRow]:
         if not keys:
-            return {}
+            return []
         rows = (
             self._connection()
             .execute(
@@ -51,54 +48,31 @@ class PgFundingCache(FundingCache):
             )
             .fetchall()
         )
-        found: dict[PackageKey, PackageFunding] = {}
-        for ecosystem, name, data, expires_at in rows:
-            funding = funding_from_json(str(data))
-            if funding is None:
-                continue
-            key = (str(ecosystem), str(name))
-            self._memory[key] = (float(expires_at), funding)
-            found[key] = funding
-        return found
+        return [((str(e), str(n)), str(data), float(at)) for e, n, data, at in rows]
 
-    def put_many(self, results: Iterable[PackageFunding]) -> None:
-        now = self.clock()
-        rows = []
-        for funding in results:
-            expires_at = now + self.ttl_for(funding)
-            self._memory[funding.key] = (expires_at, funding)
-            rows.append((funding.ecosystem, funding.name, _to_json(funding), expires_at))
+    def _write(self, funding: list[tuple[Any, ...]], validators: list[tuple[Any, ...]]) -> None:
         conn = self._connection()
         with conn.transaction(), conn.cursor() as cur:
-            if rows:
+            if funding:
                 cur.executemany(
                     "INSERT INTO funding VALUES (%s, %s, %s, %s) ON CONFLICT (ecosystem, name)"
                     " DO UPDATE SET data=excluded.data, expires_at=excluded.expires_at",
-                    rows,
+                    funding,
                 )
-            if self._pending:
+            if validators:
                 cur.executemany(
                     "INSERT INTO validators VALUES (%s, %s, %s, %s, %s) ON CONFLICT (url)"
                     " DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified,"
                     " body=excluded.body, stored_at=excluded.stored_at",
-                    [(url, *row) for url, row in self._pending.items()],
+                    validators,
                 )
-        self._pending.clear()
 
-    def validators(self, url: str) -> Validators | None:
-        row = self._pending.get(url) or (
+    def _read_validators(self, url: str) -> tuple[Any, ...] | None:
+        return (
             self._connection()
             .execute("SELECT etag, last_modified, body FROM validators WHERE url = %s", (url,))
             .fetchone()
         )
-        if row is None:
-            return None
-        try:
-            body = zlib.decompress(bytes(row[2]))
-        except zlib.error:
-            return None
-        return Validators(row[0], row[1], body)
 
-    def forget_validators(self, url: str) -> None:
-        self._pending.pop(url, None)
+    def _delete_validators(self, url: str) -> None:
         self._connection().execute("DELETE FROM validators WHERE url = %s", (url,))
