@@ -8,9 +8,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from fundbot.devproxy.proxy import local_webhook_url, run_proxy
 from fundbot.errors import SettingsError
@@ -29,10 +29,39 @@ from fundbot.storage.sqlite_queue import SqliteQueue
 from fundbot.storage.store import Store
 from fundbot.web import listen, make_app, server_options
 
+if TYPE_CHECKING:  # PostgreSQL's are imported only when DATABASE_URL is set
+    from fundbot.storage.pg_queue import PgQueue
+    from fundbot.storage.pg_store import PgStore
+
 log = logging.getLogger(__name__)
 
 DELIVERY_MEMORY = 7 * 24 * 3600.0  # GitHub lets people redeliver for a few days
 QUEUE_BACKOFF = 30.0  # seconds before a failed job's first retry
+
+
+def app_context(
+    settings: Settings,
+    session: ClientSession,
+    store: Store | PgStore,
+    queue: SqliteQueue | PgQueue,
+    cache: FundingCache,
+    pacing: Pacing | None,
+    metrics: Metrics,
+) -> AppContext:
+    """The services every job shares, whichever backend holds the state."""
+    github = GitHubFactory(session, settings, pacing or Pacing(write_gap=settings.github_write_gap))
+    # Read at scrape time: clients count their own requests, metrics only look.
+    metrics.sources.append(
+        lambda m: m.observe_github(github.request_totals(), github.lowest_remaining())
+    )
+    return AppContext(
+        settings=settings,
+        github=github,
+        store=store,
+        queue=queue,
+        http=HttpClient(session, settings),
+        funding_cache=cache,
+    )
 
 
 def require_app_settings(settings: Settings) -> None:
@@ -108,21 +137,7 @@ async def running(
     metrics = Metrics()
     async with new_session(settings) as session:
         cache = FundingCache(settings)
-        github = GitHubFactory(
-            session, settings, pacing or Pacing(write_gap=settings.github_write_gap)
-        )
-        # Read at scrape time: clients count their own requests, metrics only look.
-        metrics.sources.append(
-            lambda m: m.observe_github(github.request_totals(), github.lowest_remaining())
-        )
-        ctx = AppContext(
-            settings=settings,
-            github=github,
-            store=store,
-            queue=queue,
-            http=HttpClient(session, settings),
-            funding_cache=cache,
-        )
+        ctx = app_context(settings, session, store, queue, cache, pacing, metrics)
         pool = WorkerPool(
             queue,
             Handlers(ctx).table(),

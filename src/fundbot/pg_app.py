@@ -13,16 +13,13 @@ from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from fundbot.app import DELIVERY_MEMORY, Role, Running
+from fundbot.app import DELIVERY_MEMORY, Role, Running, app_context
 from fundbot.errors import SettingsError
 from fundbot.github.client import Pacing
-from fundbot.github.factory import GitHubFactory
-from fundbot.jobs.context import AppContext
 from fundbot.jobs.handlers import Handlers
 from fundbot.jobs.model import Job
 from fundbot.jobs.pg_worker import CappedBackoff, PgWorker
 from fundbot.metrics import Metrics
-from fundbot.resolve.http import HttpClient
 from fundbot.resolve.resolver import new_session
 from fundbot.settings import Settings
 from fundbot.storage.pg_funding_cache import PgFundingCache
@@ -65,20 +62,7 @@ async def running_postgres(
     try:
         async with new_session(settings) as session:
             cache = PgFundingCache(settings, url)
-            github = GitHubFactory(
-                session, settings, pacing or Pacing(write_gap=settings.github_write_gap)
-            )
-            metrics.sources.append(
-                lambda m: m.observe_github(github.request_totals(), github.lowest_remaining())
-            )
-            ctx = AppContext(
-                settings=settings,
-                github=github,
-                store=store,
-                queue=queue,
-                http=HttpClient(session, settings),
-                funding_cache=cache,
-            )
+            ctx = app_context(settings, session, store, queue, cache, pacing, metrics)
             checks = [store.ping, _schema_check(pool)]
             if role != "web":
                 handlers = Handlers(ctx).table()
