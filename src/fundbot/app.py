@@ -66,6 +66,14 @@ def app_context(
 
 def require_app_settings(settings: Settings) -> None:
     """The settings without which the App cannot run, each named in the message."""
+    require_app_credentials(settings)
+    if not settings.webhook_secret:
+        raise SettingsError("WEBHOOK_SECRET", "is not set: the App's webhook secret")
+    settings.check_data_dir()
+
+
+def require_app_credentials(settings: Settings) -> None:
+    """What any process acting as the App needs: its id and private key."""
     if not settings.app_id:
         raise SettingsError("APP_ID", "is not set: the App's id, from its settings page")
     if not settings.private_key:
@@ -74,9 +82,6 @@ def require_app_settings(settings: Settings) -> None:
         )
     if "PRIVATE KEY" not in settings.private_key.reveal():
         raise SettingsError("PRIVATE_KEY", "is not a PEM private key")
-    if not settings.webhook_secret:
-        raise SettingsError("WEBHOOK_SECRET", "is not set: the App's webhook secret")
-    settings.check_data_dir()
 
 
 class _Workers(Protocol):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fundbot.cli.options import add_env_file
 from fundbot.dotenv import load_dotenv
 from fundbot.errors import SettingsError
 from fundbot.settings import Settings
@@ -19,13 +20,7 @@ def add_parser(sub: Any) -> None:
         help="create or upgrade the PostgreSQL schema; import a SQLite deployment",
         description="Manage the PostgreSQL database named by DATABASE_URL.",
     )
-    parser.add_argument(
-        "--env-file",
-        type=Path,
-        default=Path(".env"),
-        metavar="PATH",
-        help="settings file read first (default .env; the environment wins)",
-    )
+    add_env_file(parser)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser(
         "migrate",

@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from pathlib import Path
 from typing import Any
 
 from fundbot.app import require_app_settings, serve
+from fundbot.cli.options import add_env_file
 from fundbot.dotenv import load_dotenv
 from fundbot.errors import SettingsError
 from fundbot.logs import setup_logging
@@ -23,13 +23,7 @@ def add_parser(sub: Any) -> None:
         description="Run fundbot as a GitHub App. Settings come from the environment "
         "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, ...) and from ./.env.",
     )
-    parser.add_argument(
-        "--env-file",
-        type=Path,
-        default=Path(".env"),
-        metavar="PATH",
-        help="settings file read before starting (default .env; the environment wins)",
-    )
+    add_env_file(parser)
     parser.add_argument(
         "--role",
         choices=("all", "web"),

@@ -8,12 +8,12 @@ import contextlib
 import logging
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from fundbot.app import running
+from fundbot.app import require_app_credentials, running
+from fundbot.cli.options import add_env_file
 from fundbot.dotenv import load_dotenv
 from fundbot.errors import SettingsError
 from fundbot.logs import setup_logging
@@ -42,23 +42,14 @@ def add_parser(sub: Any) -> None:
         metavar="PORT",
         help="serve /healthz and /metrics on this port (on HOST)",
     )
-    parser.add_argument(
-        "--env-file",
-        type=Path,
-        default=Path(".env"),
-        metavar="PATH",
-        help="settings file read before starting (default .env; the environment wins)",
-    )
+    add_env_file(parser)
     parser.set_defaults(run=run)
 
 
 def require_worker_settings(settings: Settings) -> None:
     if not settings.database_url:
         raise SettingsError("DATABASE_URL", "is not set: workers take their jobs from PostgreSQL")
-    if not settings.app_id:
-        raise SettingsError("APP_ID", "is not set: the App's id, from its settings page")
-    if "PRIVATE KEY" not in settings.private_key.reveal():
-        raise SettingsError("PRIVATE_KEY", "is not set (or PRIVATE_KEY_PATH) to a PEM private key")
+    require_app_credentials(settings)
 
 
 def run(args: argparse.Namespace) -> int:
