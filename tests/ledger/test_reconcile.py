@@ -88,3 +88,20 @@ def test_plan_json_carries_paid_and_remaining() -> None:
     assert len(body["payments"]) == 4
     # Without a ledger the JSON is as it was: no paid keys claiming $0.
     assert "paid_usd" not in plan_json(replace(realistic_plan()))["plan"]
+
+
+def test_a_url_recipient_with_capitals_meets_its_line() -> None:
+    """Ids are compared as written: a URL keeps its path's case on both sides, so a payment
+    to `…/Donate` counts on the `…/Donate` line, not nowhere."""
+    base = realistic_plan()
+    donate = "url:https://example.org/Donate"
+    lines = tuple(
+        replace(line, recipient=donate) if line.recipient.startswith("url:") else line
+        for line in base.lines
+    )
+    (payment,) = [p for p in read_ledger(LEDGER).payments if p.platform == "github"][:1]
+    paid = replace(payment, recipient=donate, date="2026-03-01", amount_usd=payment.amount_usd)
+    plan = reconcile(replace(base, lines=lines), [paid], 2026, today=TODAY)
+    (line,) = [line for line in plan.lines if line.recipient == donate]
+    assert line.paid_usd == plan.paid_usd > 0
+    assert plan.payments_outside_plan == 0

@@ -118,10 +118,14 @@ def _open_collective(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOpt
             )
             continue
         note = row["description"] or f"contribution from {payer}"
+        key = recipient_key(f"open_collective:{recipient}")
+        if key is None:
+            problems.append(LedgerProblem(file, line, f"no collective named: {recipient!r}"))
+            continue
         payments.append(
             _usd(
                 when,
-                f"open_collective:{recipient.casefold()}",
+                key,
                 amount,
                 "open_collective",
                 row["id"],

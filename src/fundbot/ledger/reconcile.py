@@ -44,15 +44,15 @@ def reconcile(
         by_recipient[payment.recipient] = (
             by_recipient.get(payment.recipient, Decimal(0)) + payment.amount_usd
         )
-    listed = {line.recipient.casefold() for line in plan.lines}
+    # Both sides are canonical ids already (recipient_id for lines, recipient_key for the
+    # ledger: handles case-folded, URLs normalised with their paths' case kept), so they are
+    # compared as they are; folding one side again would lose `url:…/Donate`.
+    listed = {line.recipient for line in plan.lines}
     lines = tuple(
-        replace(
-            line,
-            paid_usd=max(0, whole_usd(by_recipient.get(line.recipient.casefold(), Decimal(0)))),
-        )
+        replace(line, paid_usd=max(0, whole_usd(by_recipient.get(line.recipient, Decimal(0)))))
         for line in plan.lines
     )
-    outside = sum((p.amount_usd for p in mine if p.recipient.casefold() not in listed), Decimal(0))
+    outside = sum((p.amount_usd for p in mine if p.recipient not in listed), Decimal(0))
     total = sum((p.amount_usd for p in mine), Decimal(0))
     return replace(
         plan,

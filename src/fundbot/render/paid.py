@@ -77,10 +77,10 @@ def outside_plan(plan: Plan) -> str:
     """Payments to recipients the plan does not list: they count toward the Pledge only."""
     if not plan.payments_outside_plan:
         return ""
-    listed = {line.recipient.casefold() for line in plan.lines}
+    listed = {line.recipient for line in plan.lines}
     totals: dict[tuple[str, str], Decimal] = {}
     for payment in plan.payments:
-        if payment.recipient.casefold() not in listed:
+        if payment.recipient not in listed:
             key = (payment.recipient, payment.platform)
             totals[key] = totals.get(key, Decimal(0)) + payment.amount_usd
     items = []
