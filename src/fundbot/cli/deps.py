@@ -18,7 +18,7 @@ from fundbot.config import SETTINGS_PATH, effective_config, load_yaml_config
 from fundbot.errors import ConfigError
 from fundbot.graph import build_graph, package_id, via
 from fundbot.model import ScanResult
-from fundbot.render.terminal_safe import one_line
+from fundbot.safe_text import one_line
 from fundbot.scan import DEFAULT_IGNORE_PATHS, scan_tree
 from fundbot.words import plural
 

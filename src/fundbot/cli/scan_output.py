@@ -19,8 +19,8 @@ from fundbot.model import (
     unchecked_label,
     unconfirmed_account,
 )
-from fundbot.render.terminal_safe import printable
 from fundbot.render.text import coverage_sentence, monthly_amounts
+from fundbot.safe_text import printable
 from fundbot.words import plural
 
 SHOWN_PACKAGES = 3

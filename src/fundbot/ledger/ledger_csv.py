@@ -17,14 +17,13 @@ from typing import Final
 
 from fundbot.ledger.recipients import recipient_key
 from fundbot.model import Payment
+from fundbot.safe_text import FORMULA_START, spreadsheet_cell, write_csv
 
 LEDGER_DIR: Final = ".github/fundbot/payments"
 COLUMNS: Final = ("date", "recipient", "amount", "currency", "platform", "reference", "note")
 REQUIRED: Final = ("date", "recipient", "amount", "reference")
 AMOUNT_USD: Final = "amount_usd"
 DEFAULT_CURRENCY: Final = "USD"
-# A cell a spreadsheet would run as a formula; written with a leading `'`, read back without.
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 _CURRENCY: Final = re.compile(r"[A-Z]{3}")
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_LEDGER_BYTES: Final = 5_000_000
@@ -123,7 +122,7 @@ def parse_ledger(text: str, file: str) -> Ledger:
 
 def _clean(cell: str) -> str:
     cell = cell.strip()
-    return cell[1:] if cell.startswith("'") and cell[1:2] in _FORMULA_START else cell
+    return cell[1:] if cell.startswith("'") and cell[1:2] in FORMULA_START else cell
 
 
 def row_payment(row: dict[str, str], source: str) -> Payment:
@@ -189,28 +188,11 @@ def ledger_csv(payments: Sequence[Payment]) -> str:
     """Payments as a ledger file (with `amount_usd` when a currency other than USD is used)."""
     foreign = any(p.currency != DEFAULT_CURRENCY for p in payments)
     header = [*COLUMNS, AMOUNT_USD] if foreign else list(COLUMNS)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    rows = []
     for p in payments:
         row = [p.date, p.recipient, str(p.amount), p.currency, p.platform, p.reference, p.note]
         if foreign:
             row.append(str(p.amount_usd))
-        writer.writerow([_safe(cell) for cell in row])
-    return out.getvalue()
-
-
-def _safe(cell: str) -> str:
-    """A text cell a spreadsheet shows rather than runs (negative amounts are numbers)."""
-    cell = " ".join(cell.split())
-    if cell.startswith(_FORMULA_START) and not _is_number(cell):
-        return "'" + cell
-    return cell
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        Decimal(cell)
-    except InvalidOperation:
-        return False
-    return True
+        # Written with a leading `'` where a spreadsheet would run it; `_clean` reads it back.
+        rows.append([spreadsheet_cell(cell, numbers_ok=True) for cell in row])
+    return write_csv(header, rows)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
@@ -15,12 +12,12 @@ from fundbot.render.markdown import github_handle
 # The Pledge report moved to render/pledge.py; imported from here by older callers.
 from fundbot.render.pledge import pledge_post as pledge_post
 from fundbot.render.pledge import pledge_report as pledge_report
-from fundbot.render.terminal_safe import one_line
 from fundbot.render.text import (
     coverage_sentence,
     monthly_amounts,
     per_month,
 )
+from fundbot.safe_text import spreadsheet_cell, write_csv
 
 SPONSORS_HEADER: Final = ("Maintainer username", "Sponsorship amount in USD")
 PLAN_CSV_HEADER: Final = (
@@ -34,22 +31,6 @@ PLAN_CSV_HEADER: Final = (
     "packages",
     "repositories",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def _cell(value: str) -> str:
-    """A text cell a spreadsheet will show rather than evaluate."""
-    value = one_line(value)
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
@@ -89,7 +70,7 @@ def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
             spread = (Decimal(owed) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP)
             amount = max(1, int(spread))
         rows.append((names[key], amount))
-    return _csv(SPONSORS_HEADER, rows)
+    return write_csv(SPONSORS_HEADER, rows)
 
 
 def plan_csv(plan: Plan) -> str:
@@ -97,19 +78,19 @@ def plan_csv(plan: Plan) -> str:
     monthly = monthly_amounts(plan.lines)
     rows = [
         (
-            _cell(line.recipient),
-            _cell(line.platform),
-            _cell(line.url),
-            _cell(line.handle or ""),
+            spreadsheet_cell(line.recipient),
+            spreadsheet_cell(line.platform),
+            spreadsheet_cell(line.url),
+            spreadsheet_cell(line.handle or ""),
             line.amount,
             monthly[line.recipient],
             "yes" if line.funded_elsewhere else "no",
-            _cell(" ".join(line.packages)),
-            _cell(" ".join(line.repositories)),
+            spreadsheet_cell(" ".join(line.packages)),
+            spreadsheet_cell(" ".join(line.repositories)),
         )
         for line in plan.lines
     ]
-    return _csv(PLAN_CSV_HEADER, rows)
+    return write_csv(PLAN_CSV_HEADER, rows)
 
 
 def plan_json(
