@@ -102,3 +102,11 @@ def test_an_unknown_layout_is_refused_with_the_columns_expected(
         import_export(
             (SAMPLES / sample).read_text(), source, sample, ImportOptions(recipient="github:x")
         )
+
+
+def test_an_impossible_date_in_an_export_is_a_problem_not_a_payment() -> None:
+    """Imports check dates as ledger files do, so `payments check` never refuses their output."""
+    text = (SAMPLES / "thanks_dev.csv").read_text().replace("2026-02-28", "2026-02-31")
+    ledger = import_export(text, "thanks-dev", "td.csv")
+    assert [p.reference for p in ledger.payments] == ["TD-2026-0001"]
+    assert [p.problem for p in ledger.problems] == ["date '2026-02-31' is not a real day"]

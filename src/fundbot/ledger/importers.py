@@ -9,11 +9,18 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 
 from fundbot.errors import FundbotError
-from fundbot.ledger.ledger_csv import Ledger, LedgerProblem, merge, parse_ledger
+from fundbot.ledger.ledger_csv import (
+    Ledger,
+    LedgerProblem,
+    merge,
+    parse_amount,
+    parse_day,
+    parse_ledger,
+)
 from fundbot.ledger.recipients import recipient_key
 from fundbot.model import Payment
 
@@ -63,7 +70,7 @@ def _github_sponsors(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOpt
         if row.get("Status", "").casefold() in _FAILED:
             continue
         try:
-            amount = _money(row["Processed Amount"])
+            amount = parse_amount(row["Processed Amount"])
             when = _day(row["Transaction Date"])
         except ValueError as exc:
             problems.append(LedgerProblem(file, line, str(exc)))
@@ -101,7 +108,7 @@ def _open_collective(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOpt
             continue
         recipient, payer = paid
         try:
-            amount = abs(_money(row["amount"]))
+            amount = abs(parse_amount(row["amount"]))
             when = _day(row["date"])
         except ValueError as exc:
             problems.append(LedgerProblem(file, line, str(exc)))
@@ -167,7 +174,7 @@ def _thanks_dev(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOptions)
     payments, problems = [], []
     for line, row in rows:
         try:
-            amount = _money(row["Amount"])
+            amount = parse_amount(row["Amount"])
             when = _day(row["Date"])
         except ValueError as exc:
             problems.append(LedgerProblem(file, line, str(exc)))
@@ -254,24 +261,9 @@ def _yes(value: str) -> bool:
     return value.strip().casefold() in ("true", "yes", "1")
 
 
-def _money(text: str) -> Decimal:
-    """`$4.52`, `-1,000.00`, `20`: a decimal; ValueError for anything else."""
-    cleaned = text.replace(",", "").replace("$", "").replace("US", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"amount {text!r} is not a number") from None
-    if not value.is_finite() or value == 0:
-        raise ValueError(f"amount {text!r} is not a non-zero amount")
-    return value
-
-
 def _day(text: str) -> str:
     """The calendar day of `2023-05-07 21:46:01 +0200` or `2024-06-28T13:24:46.000-04:00`."""
-    day = text.strip()[:10]
-    if len(day) != 10 or day[4] != "-" or day[7] != "-" or not day.replace("-", "").isdigit():
-        raise ValueError(f"date {text!r} does not start with YYYY-MM-DD")
-    return day
+    return parse_day(text.strip()[:10])
 
 
 def _usd(

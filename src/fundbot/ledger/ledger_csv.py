@@ -127,33 +127,27 @@ def _clean(cell: str) -> str:
 
 def row_payment(row: dict[str, str], source: str) -> Payment:
     """One ledger row as a payment; ValueError says what is wrong with it."""
-    when = row.get("date", "")
-    if not _DATE.fullmatch(when):
-        raise ValueError(f"date {when!r} is not YYYY-MM-DD")
-    try:
-        date.fromisoformat(when)
-    except ValueError:
-        raise ValueError(f"date {when!r} is not a real day") from None
+    when = parse_day(row.get("date", ""))
     recipient = recipient_key(row.get("recipient", ""))
     if recipient is None:
         raise ValueError(
             f"recipient {row.get('recipient', '')!r} is neither a recipient id "
             "(`github:hynek`, `open_collective:express`) nor a URL"
         )
-    amount = _amount(row.get("amount", ""), "amount")
+    amount = parse_amount(row.get("amount", ""), "amount")
     currency = (row.get("currency") or DEFAULT_CURRENCY).upper()
     if not _CURRENCY.fullmatch(currency):
         raise ValueError(f"currency {row.get('currency')!r} is not a three-letter code like USD")
     if currency == DEFAULT_CURRENCY:
         usd = amount
-        if row.get(AMOUNT_USD) and _amount(row[AMOUNT_USD], AMOUNT_USD) != amount:
+        if row.get(AMOUNT_USD) and parse_amount(row[AMOUNT_USD], AMOUNT_USD) != amount:
             raise ValueError(f"{AMOUNT_USD} differs from amount in a USD row")
     elif not row.get(AMOUNT_USD):
         raise ValueError(
             f"{currency} needs an {AMOUNT_USD} column: fundbot converts no currency itself"
         )
     else:
-        usd = _amount(row[AMOUNT_USD], AMOUNT_USD)
+        usd = parse_amount(row[AMOUNT_USD], AMOUNT_USD)
     reference = row.get("reference", "")
     if not reference:
         raise ValueError("reference is empty: give the transaction or invoice id")
@@ -171,8 +165,20 @@ def row_payment(row: dict[str, str], source: str) -> Payment:
     )
 
 
-def _amount(text: str, column: str) -> Decimal:
-    cleaned = text.replace(",", "").removeprefix("$").strip()
+def parse_day(text: str) -> str:
+    """`text` if it is a real calendar day written YYYY-MM-DD; ValueError otherwise."""
+    if not _DATE.fullmatch(text):
+        raise ValueError(f"date {text!r} is not YYYY-MM-DD")
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"date {text!r} is not a real day") from None
+    return text
+
+
+def parse_amount(text: str, column: str = "amount") -> Decimal:
+    """`20`, `$4.52`, `-1,000.00`, `US$ 5`: a finite, non-zero decimal; ValueError otherwise."""
+    cleaned = text.replace(",", "").replace("$", "").replace("US", "").strip()
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from fundbot.ledger.ledger_csv import parse_day
 from fundbot.ledger.recipients import split_recipient
 from fundbot.model import Plan, PlanLine
 from fundbot.render.markdown import escape, table, user_link
@@ -29,7 +29,6 @@ NO_URL_NOTE: Final = (
     "The Pledge entry is not shown: it needs `url`, the address of the published report. "
     "Pass --report-url URL, or set `pledge.report_url` in .github/fundbot.yml."
 )
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def pledge_report(
@@ -82,10 +81,8 @@ def _is_url(text: str) -> bool:
 
 
 def _is_date(text: str) -> bool:
-    if not _DATE.fullmatch(text):
-        return False
     try:
-        datetime.date.fromisoformat(text)
+        parse_day(text)
     except ValueError:
         return False
     return True
