@@ -13,6 +13,7 @@ import hmac
 import html
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -55,23 +56,31 @@ QUEUE_KEY: web.AppKey[WebQueue] = web.AppKey("queue")
 METRICS_KEY = web.AppKey("metrics", Metrics)
 REFUSAL_LOG_KEY = web.AppKey("refusal_log", RateLimitedLog)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+# The webhook secret as bytes, revealed once when the app is made rather than per request.
+SECRET_KEY = web.AppKey("webhook_secret", bytes)
+# The last health probe (monotonic time, result): the public home page reuses a recent one
+# instead of running the queue's synced write probe for every anonymous visitor.
+HEALTH_KEY = web.AppKey("health", list)
+HOME_HEALTH_MAX_AGE = 30.0
 StatusProvider = Callable[[], Awaitable[Mapping[str, Any]]]
 STATUS_KEY: web.AppKey[StatusProvider] = web.AppKey("status")
 HealthCheck = Callable[[], Awaitable[bool]]
 CHECKS_KEY: web.AppKey[tuple[HealthCheck, ...]] = web.AppKey("checks")
 
 
-def signature_matches(secret: bytes, body: bytes, header: str | None) -> bool:
-    """Constant-time check of `X-Hub-Signature-256: sha256=<hex>`.
+def verified_digest(secret: bytes, body: bytes, header: str | None) -> str | None:
+    """The body's HMAC-SHA256 (hex) when `X-Hub-Signature-256: sha256=<hex>` matches it,
+    compared in constant time; None otherwise.
 
-    Whatever the header holds (non-ASCII, odd length, not hex) the answer is False, never an
+    Whatever the header holds (non-ASCII, odd length, not hex) the answer is None, never an
     exception: compare_digest refuses non-ASCII str, so both sides are compared as bytes.
+    The digest also names the body for replay detection: one pass over it, not two.
     """
     if not header or not header.startswith("sha256="):
-        return False
+        return None
     given = header[len("sha256=") :].strip().encode("utf-8", "surrogateescape")
-    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
-    return hmac.compare_digest(expected, given)
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    return expected if hmac.compare_digest(expected.encode(), given) else None
 
 
 def _answer(status: int, outcome: str, **extra: Any) -> web.Response:
@@ -109,8 +118,8 @@ async def webhook(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         refused("too_large")
         return _answer(413, "payload over 25 MB")
-    secret = app[SETTINGS_KEY].webhook_secret.reveal().encode()
-    if not signature_matches(secret, body, request.headers.get("X-Hub-Signature-256")):
+    digest = verified_digest(app[SECRET_KEY], body, request.headers.get("X-Hub-Signature-256"))
+    if digest is None:
         refused("bad_signature")
         app[REFUSAL_LOG_KEY].warning("bad signature")
         return _answer(401, "bad or missing X-Hub-Signature-256")
@@ -127,7 +136,6 @@ async def webhook(request: web.Request) -> web.Response:
     if not isinstance(data, dict):
         metrics.deliveries.labels(label, "bad_request").inc()
         return _answer(400, "payload is not a JSON object")
-    digest = hashlib.sha256(body).hexdigest()
     return await _enqueue(app, claimed_event, delivery_id, data, digest)
 
 
@@ -165,9 +173,16 @@ async def _enqueue(
 
 async def _healthy(app: web.Application) -> bool:
     """The queue and everything else the caller registered (the store) answer."""
-    if not await app[QUEUE_KEY].ping():
-        return False
-    return all([await check() for check in app[CHECKS_KEY]])
+    ok = await app[QUEUE_KEY].ping() and all([await check() for check in app[CHECKS_KEY]])
+    app[HEALTH_KEY][:] = [time.monotonic(), ok]
+    return ok
+
+
+async def _recently_healthy(app: web.Application) -> bool:
+    checked_at, ok = app[HEALTH_KEY]
+    if time.monotonic() - checked_at < HOME_HEALTH_MAX_AGE:
+        return bool(ok)
+    return await _healthy(app)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -187,7 +202,7 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 async def home(request: web.Request) -> web.Response:
     app = request.app
-    healthy = await _healthy(app)
+    healthy = await _recently_healthy(app)
     status = dict(await app[STATUS_KEY]())
     # Counts only: the page is public, so no repository name and no error text (which can
     # quote one); both stay in the logs and in `fundbot` commands run by the operator.
@@ -281,6 +296,8 @@ def make_app(
     """
     app = web.Application(client_max_size=MAX_PAYLOAD_BYTES + 1024)
     app[SETTINGS_KEY] = settings
+    app[SECRET_KEY] = settings.webhook_secret.reveal().encode()
+    app[HEALTH_KEY] = [float("-inf"), False]
     app[QUEUE_KEY] = queue
     app[METRICS_KEY] = metrics or Metrics()
     app[REFUSAL_LOG_KEY] = RateLimitedLog(log, interval=60.0)

@@ -317,6 +317,27 @@ async def test_17_home_page_shows_counts_not_names_or_errors(
         assert "expired" not in text
 
 
+async def test_17_anonymous_visits_to_the_home_page_do_not_each_probe_the_disk(
+    client: TestClient[Any, Any], queue: SqliteQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`/` is public: it reuses a recent health probe (a synced write on the queue's one
+    writer thread) instead of running one per visitor; `/healthz` always probes."""
+    probes = 0
+    real_ping = queue.ping
+
+    async def counted_ping() -> bool:
+        nonlocal probes
+        probes += 1
+        return await real_ping()
+
+    monkeypatch.setattr(queue, "ping", counted_ping)
+    for _ in range(5):
+        assert (await client.get("/")).status == 200
+    assert probes == 1
+    assert (await client.get("/healthz")).status == 200
+    assert probes == 2
+
+
 # -- 18. Probot's LOG_LEVEL values -----------------------------------------------------------------
 
 
@@ -383,10 +404,10 @@ def test_15_deps_prints_no_control_or_bidi_character(
 
 def test_15_csv_cells_and_markdown_carry_no_controls_and_no_gh_reference() -> None:
     """CSV cells lose controls and bidi overrides; in an issue `GH-123` links nothing."""
-    from fundbot.render.exports import _cell
     from fundbot.render.markdown import escape
+    from fundbot.safe_text import spreadsheet_cell
 
-    cell = _cell(HOSTILE)
+    cell = spreadsheet_cell(HOSTILE)
     assert cell.startswith("evil")
     assert all(ch.isprintable() for ch in cell)
     assert "\u202e" not in cell
