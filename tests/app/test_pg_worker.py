@@ -18,7 +18,13 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 @pytest.mark.parametrize(
     ("interval", "cron"),
-    [(1, "*/1 * * * * *"), (600, "*/10 * * * *"), (7200, "0 */2 * * *"), (86400, "0 0 * * *")],
+    [
+        (1, "*/1 * * * * *"),
+        (45, "*/30 * * * * *"),
+        (600, "*/10 * * * *"),
+        (7200, "0 */2 * * *"),
+        (86400, "0 0 * * *"),
+    ],
 )
 def test_reconcile_interval_as_cron(interval: float, cron: str) -> None:
     assert reconcile_cron(interval) == cron

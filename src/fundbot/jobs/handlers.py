@@ -197,9 +197,9 @@ class Handlers:
         every installation GitHub lists that has no complete scan here (a lost store)."""
         cutoff = time.time() - self.ctx.settings.reconcile_interval
         stale = set(await self.ctx.store.stale_installations(cutoff))
-        for installation_id in await self.ctx.github.installation_ids():
-            if await self.ctx.store.last_scan(installation_id) is None:
-                stale.add(installation_id)
+        # One query for what has a complete scan, not one per installation GitHub lists.
+        scanned = {i for i, _, at in await self.ctx.store.installations() if at is not None}
+        stale.update(set(await self.ctx.github.installation_ids()) - scanned)
         await self.ctx.queue.enqueue([Job("scan_installation", i) for i in sorted(stale)])
 
     # -- steps -----------------------------------------------------------------------------

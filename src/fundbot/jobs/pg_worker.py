@@ -61,7 +61,10 @@ def reconcile_cron(interval: float) -> str:
     """A cron line firing about every `interval` seconds (procrastinate's 6th field: seconds)."""
     seconds = max(1, int(interval))
     if seconds < 60:
-        return f"*/{seconds} * * * * *" if 60 % seconds == 0 else "* * * * * *"
+        # Cron steps must divide the minute: the largest that does and is not longer (45 s
+        # fires every 30 s, not every second).
+        step = max(d for d in (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30) if d <= seconds)
+        return f"*/{step} * * * * *"
     minutes = seconds // 60
     if minutes < 60:
         return f"*/{minutes} * * * *"
