@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from aiohttp import ClientSession, web
@@ -62,6 +63,16 @@ def app_context(
         http=HttpClient(session, settings),
         funding_cache=cache,
     )
+
+
+async def store_status(settings: Settings, store: Store | PgStore) -> Mapping[str, Any]:
+    """What the public home page says of this instance: counts, and where to install it."""
+    found: dict[str, Any] = {"installations": len(await store.installations())}
+    login = await store.get_meta("bot_login")  # learnt from GitHub on first publish
+    if login:
+        slug = login.removesuffix("[bot]")
+        found["install_url"] = f"{settings.github_web_url}/apps/{slug}/installations/new"
+    return found
 
 
 def require_app_settings(settings: Settings) -> None:
@@ -156,15 +167,13 @@ async def running(
             _reconcile_timer(settings, queue) if reconcile else asyncio.Event().wait()
         )
 
-        async def status() -> Mapping[str, Any]:
-            found: dict[str, Any] = {"installations": len(await store.installations())}
-            login = await store.get_meta("bot_login")  # learnt from GitHub on first publish
-            if login:
-                slug = login.removesuffix("[bot]")
-                found["install_url"] = f"{settings.github_web_url}/apps/{slug}/installations/new"
-            return found
-
-        app = make_app(settings, queue=queue, metrics=metrics, status=status, checks=[store.ping])
+        app = make_app(
+            settings,
+            queue=queue,
+            metrics=metrics,
+            status=partial(store_status, settings, store),
+            checks=[store.ping],
+        )
         try:
             yield Running(app, ctx, pool, metrics)
         finally:

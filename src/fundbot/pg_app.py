@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from psycopg_pool import AsyncConnectionPool
 
-from fundbot.app import DELIVERY_MEMORY, Role, Running, app_context
+from fundbot.app import DELIVERY_MEMORY, Role, Running, app_context, store_status
 from fundbot.errors import SettingsError
 from fundbot.github.client import Pacing
 from fundbot.jobs.handlers import Handlers
@@ -91,20 +92,11 @@ async def running_postgres(
 
                 checks.append(worker_alive)
 
-            async def status() -> Mapping[str, Any]:
-                found: dict[str, Any] = {"installations": len(await store.installations())}
-                login = await store.get_meta("bot_login")
-                if login:
-                    slug = login.removesuffix("[bot]")
-                    web_url = settings.github_web_url
-                    found["install_url"] = f"{web_url}/apps/{slug}/installations/new"
-                return found
-
             app = make_app(
                 settings,
                 queue=queue,
                 metrics=metrics,
-                status=status,
+                status=partial(store_status, settings, store),
                 checks=checks,
                 webhooks=role != "worker",
             )
