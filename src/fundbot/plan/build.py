@@ -162,11 +162,14 @@ def build_plan(
     # Unknown is not unfunded: what could not be checked keeps its share, held back.
     unfunded = [u for u in classified if not u.unchecked]
     unchecked = [u for u in classified if u.unchecked]
-    checked_weights: list[float | Fraction] = [
-        Fraction(sum(weights[pkg].values()), weighed.denominator) for pkg in chosen
-    ]
-    checked_weights += [u.weight for u in unfunded]
-    held_back = hold_back(budget, checked_weights, unchecked)
+
+    # Whole numerators over the common denominator: the held-back share stays exact.
+    def numerator(pkg: str) -> int:
+        return sum(weights[pkg].values())
+
+    checked = sum(map(numerator, chosen)) + sum(numerator(u.package) for u in unfunded)
+    unknown = sum(numerator(u.package) for u in unchecked)
+    held_back = hold_back(budget, checked, unknown, unchecked)
     recipients = group_recipients(chosen, weights, config.platform_order)
     by_people = {rid.casefold() for rid in excluded_recipients}
     for rid in sorted(recipients):
