@@ -96,3 +96,15 @@ def test_owner_on_the_command_line_wins(
     out, err = capsys.readouterr()
     assert "taken as your own organisation" not in err
     assert json.loads(out)["plan"]["excluded"] == []
+
+
+def test_an_alias_bomb_in_pubspec_is_refused_like_a_broken_manifest() -> None:
+    """The scanners' YAML loader (with its expansion guard) reads the root manifests too."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8)
+    )
+    bomb += "repository: https://github.com/acme/app\n"
+    assert owner_from_manifests({"pubspec.yaml": bomb}) is None

@@ -228,7 +228,7 @@ def _owner_from_manifests(root: Path) -> str | None:
         path = root / name
         try:
             if path.is_file() and path.stat().st_size <= MAX_ROOT_MANIFEST:
-                files[name] = path.read_text(encoding="utf-8", errors="replace")
+                files[name] = path.read_text(encoding="utf-8-sig", errors="replace")
         except OSError:
             continue
     found = owner_from_manifests(files)

@@ -3,20 +3,16 @@ checkout without a git remote (a tarball, a CI checkout) — pure, over file con
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import yaml
-
+from fundbot.errors import ManifestError
 from fundbot.links.urls import github_repository, repository_from_url
 
+# The scanners' own loaders, so their guards (YAML alias bombs, nesting) apply here too.
+from fundbot.scan._formats import load_json, load_toml, load_yaml
+
 Reader = Callable[[str], list[str]]
-
-
-def _json(text: str) -> Any:
-    return json.loads(text)
 
 
 def _get(value: Any, *path: str) -> Any:
@@ -26,28 +22,28 @@ def _get(value: Any, *path: str) -> Any:
 
 
 def _package_json(text: str) -> list[str]:
-    value = _get(_json(text), "repository")
+    value = _get(load_json("package.json", text), "repository")
     value = _get(value, "url") if isinstance(value, dict) else value
     return [value] if isinstance(value, str) else []
 
 
 def _cargo(text: str) -> list[str]:
-    value = _get(tomllib.loads(text), "package", "repository")
+    value = _get(load_toml("Cargo.toml", text), "package", "repository")
     return [value] if isinstance(value, str) else []
 
 
 def _pyproject(text: str) -> list[str]:
-    urls = _get(tomllib.loads(text), "project", "urls")
+    urls = _get(load_toml("pyproject.toml", text), "project", "urls")
     return [v for v in urls.values() if isinstance(v, str)] if isinstance(urls, dict) else []
 
 
 def _composer(text: str) -> list[str]:
-    value = _get(_json(text), "support", "source")
+    value = _get(load_json("composer.json", text), "support", "source")
     return [value] if isinstance(value, str) else []
 
 
 def _pubspec(text: str) -> list[str]:
-    value = _get(yaml.safe_load(text), "repository")
+    value = _get(load_yaml("pubspec.yaml", text), "repository")
     return [value] if isinstance(value, str) else []
 
 
@@ -72,7 +68,7 @@ def owner_from_manifests(files: Mapping[str, str]) -> tuple[str, tuple[str, ...]
             continue
         try:
             urls = read(text)
-        except (ValueError, TypeError, yaml.YAMLError, RecursionError):
+        except (ManifestError, TypeError):
             continue  # a broken manifest is the scan's to report, not this guess's
         found = {
             repo[0]
