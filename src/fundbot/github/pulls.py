@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from gidgethub import BadRequest
 from fundbot.errors import FundbotError
 from fundbot.github.client import GitHubClient
 from fundbot.github.reading import decode_blob
-from fundbot.scan import is_ignored, scanner_for, too_big
+from fundbot.scan import is_ignored, partner_manifest, scanner_for, too_big
 
 log = logging.getLogger(__name__)
 
@@ -170,13 +169,6 @@ async def read_sides(
                 sides[0][path] = text
     base, head = ({p: t for p, t in side.items() if p not in bad} for side in sides)
     return base, head
-
-
-def partner_manifest(path: str) -> str | None:
-    """The manifest whose declarations a lockfile takes directness and scope from."""
-    scanner = scanner_for(path)
-    name = scanner.LOCKFILE_MANIFESTS.get(posixpath.basename(path)) if scanner else None
-    return posixpath.join(posixpath.dirname(path), name) if name else None
 
 
 # -- our comment ---------------------------------------------------------------------------

@@ -152,17 +152,21 @@ def scan_files(files: Mapping[str, str]) -> ScanResult:
     return ScanResult(dependencies, tuple(errors), files_scanned=len(files))
 
 
+def partner_manifest(path: str) -> str | None:
+    """The manifest whose declarations a lockfile takes directness and scope from."""
+    scanner = scanner_for(path)
+    name = scanner.LOCKFILE_MANIFESTS.get(posixpath.basename(path)) if scanner else None
+    return posixpath.join(posixpath.dirname(path), name) if name else None
+
+
 def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
     """A lockfile's entries take `direct` and `scope` from the manifest beside it (only the
     scope, where the lockfile format itself records which entries are direct)."""
     for lock_path, lock_deps in deps_by_file.items():
         module = scanner_for(lock_path)
-        if module is None or not lock_deps:
+        manifest_path = partner_manifest(lock_path) if lock_deps else None
+        if module is None or manifest_path is None:
             continue
-        manifest_name = module.LOCKFILE_MANIFESTS.get(posixpath.basename(lock_path))
-        if manifest_name is None:
-            continue
-        manifest_path = posixpath.join(posixpath.dirname(lock_path), manifest_name)
         declared = deps_by_file.get(manifest_path)
         # A manifest that declares nothing (a virtual workspace root) says nothing about
         # directness: the lockfile keeps what it knows.
