@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fundbot.errors import ManifestError
@@ -74,10 +74,24 @@ def groups_scope(groups: object, runtime_group: str) -> Scope:
     return group_scope(first) if isinstance(first, str) else "dev"
 
 
-def lock_result(path: str, entries: dict[Entry, None]) -> list[Dependency]:
-    """Dependencies from deduplicated (name, version, scope, direct, skip) keys."""
+def lock_result(
+    path: str,
+    entries: dict[Entry, None],
+    edges: Mapping[tuple[str, str | None], tuple[str, ...]] | None = None,
+) -> list[Dependency]:
+    """Dependencies from deduplicated (name, version, scope, direct, skip) keys; with
+    `edges` (name, version) → what it requires, for formats that record them."""
     return [
-        Dependency(ECOSYSTEM, name, version, scope, direct, path, skip)
+        Dependency(
+            ECOSYSTEM,
+            name,
+            version,
+            scope,
+            direct,
+            path,
+            skip,
+            None if edges is None else edges.get((name, version), ()),
+        )
         for name, version, scope, direct, skip in entries
     ]
 

@@ -8,7 +8,6 @@ packages are direct: `pyproject.toml` beside it does (LOCKFILE_MANIFESTS).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Final
 
 from fundbot.model import Dependency, Scope, SkipReason
@@ -37,10 +36,7 @@ def parse(path: str, text: str) -> list[Dependency]:
         required = pkg.get("dependencies")
         names = {normalize(n) for n in required} if isinstance(required, dict) else set()
         edges[(name, version)] = tuple(sorted(names - {name}))
-    return [
-        replace(dep, requires=edges.get((dep.name, dep.version), ()))
-        for dep in lock_result(path, entries)
-    ]
+    return lock_result(path, entries, edges)
 
 
 def _scope(pkg: dict[str, object]) -> Scope:
