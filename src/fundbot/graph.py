@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from fundbot.model import Dependency
 
@@ -53,12 +54,20 @@ def build_graph(deps: Iterable[Dependency]) -> Graph:
 
 
 # When a package is declared direct in several scopes, the one that weighs most by default
-# names it (runtime beats the rest); ties by name so the answer never depends on order.
-_SCOPE_RANK = {"runtime": 0, "optional": 1, "peer": 2, "build": 3, "test": 4, "dev": 5}
+# names it (runtime beats the rest); ties by name so the answer never depends on order. The
+# scan's walk from a project's roots ranks the scopes of paths the same way.
+SCOPE_RANK: Final[Mapping[str, int]] = {
+    "runtime": 0,
+    "optional": 1,
+    "peer": 2,
+    "build": 3,
+    "test": 4,
+    "dev": 5,
+}
 
 
 def _strongest(scopes: list[str]) -> str:
-    return min(scopes, key=lambda s: (_SCOPE_RANK.get(s, 9), s))
+    return min(scopes, key=lambda s: (SCOPE_RANK.get(s, 9), s))
 
 
 def via(graph: Graph) -> dict[str, tuple[str, ...]]:

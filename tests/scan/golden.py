@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from fundbot.graph import build_graph, via
 from fundbot.model import Dependency
 from fundbot.scan import scan_files
 
@@ -37,10 +38,17 @@ def scenario_files(scenario: Path) -> dict[str, str]:
 
 def scan_scenario(scenario: Path) -> dict[str, Any]:
     result = scan_files(scenario_files(scenario))
-    return {
+    found: dict[str, Any] = {
         "dependencies": [_golden(d) for d in result.dependencies],
         "errors": [asdict(e) for e in result.errors],
     }
+    if any(dep.requires is not None for dep in result.dependencies):
+        # What `fundbot deps` shows as `via`: the direct packages each package is reached
+        # through (empty for a direct one), over the graph of the whole scenario.
+        found["via"] = {
+            pkg: list(roots) for pkg, roots in via(build_graph(result.dependencies)).items()
+        }
+    return found
 
 
 def _golden(dep: Dependency) -> dict[str, Any]:

@@ -36,7 +36,6 @@ def _one(text: str) -> Dependency:
             "runtime",
             None,
         ),
-        ('[workspace.dependencies]\nTokio = "1.38"', "tokio", "1.38", "runtime", None),
         ("[dependencies]\ntokio = { workspace = true }", "tokio", None, "runtime", None),
         ("[dependencies]\ntokio.workspace = true", "tokio", None, "runtime", None),
         ('[dependencies]\nu = { path = "../u", version = "0.1" }', "u", "0.1", "runtime", "path"),
@@ -56,6 +55,12 @@ def test_manifest_forms(
         True,
         skip,
     )
+
+
+def test_workspace_table_is_not_direct_by_itself() -> None:
+    """`[workspace.dependencies]` sets versions for members; the members' sections decide."""
+    dep = _one('[workspace.dependencies]\nTokio = "1.38"')
+    assert (dep.name, dep.version, dep.scope, dep.direct) == ("tokio", "1.38", "runtime", False)
 
 
 def test_manifest_ignores_patch_and_duplicates() -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Final
 
 from fundbot.errors import ManifestError
-from fundbot.model import Dependency, ScanError, ScanResult
+from fundbot.graph import SCOPE_RANK
+from fundbot.model import Dependency, ScanError, ScanResult, Scope
 from fundbot.scan import (
     actions,
     cargo,
@@ -160,28 +161,36 @@ def partner_manifest(path: str) -> str | None:
 
 
 def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
-    """A lockfile's entries take `direct` and `scope` from the manifest beside it (only the
-    scope, where the lockfile format itself records which entries are direct)."""
+    """A lockfile's entries take `direct` and `scope` from the project's root manifests.
+
+    A lockfile that records edges is walked from its roots (see `_walk_from_roots`); one
+    without keeps the old pairing: an entry is direct when the manifest beside it declares
+    it (or when the lockfile says so, where the format records which entries are direct)
+    and takes the declared scope.
+    """
     for lock_path, lock_deps in deps_by_file.items():
         module = scanner_for(lock_path)
-        manifest_path = partner_manifest(lock_path) if lock_deps else None
-        if module is None or manifest_path is None:
+        if module is None or not lock_deps:
             continue
-        declared = deps_by_file.get(manifest_path)
+        # Cargo.lock, package-lock and pnpm record which entries are direct, and which of
+        # several locked versions is the direct one: their flags stand (an old format
+        # version may not record it: then the manifests decide).
+        knows_direct = posixpath.basename(lock_path) in module.LOCKFILES_KNOW_DIRECT and any(
+            dep.direct for dep in lock_deps
+        )
+        if any(dep.requires is not None for dep in lock_deps):
+            declared = _declared_scopes(_root_manifests(lock_path, module, deps_by_file))
+            deps_by_file[lock_path] = _walk_from_roots(lock_deps, declared, knows_direct)
+            continue
+        manifest_path = partner_manifest(lock_path)
+        declared_deps = deps_by_file.get(manifest_path) if manifest_path else None
         # A manifest that declares nothing (a virtual workspace root) says nothing about
         # directness: the lockfile keeps what it knows.
-        if not declared:
+        if not declared_deps:
             continue
         scopes: dict[str, Dependency] = {}
-        for dep in declared:
+        for dep in declared_deps:
             scopes.setdefault(dep.name, dep)
-        # A lockfile that records its direct dependencies itself (package-lock, pnpm
-        # importers, Cargo.lock) knows better which of several locked versions is the
-        # direct one, and what workspace members declare: keep its flags, take the scope.
-        knows_direct = posixpath.basename(lock_path) in module.LOCKFILES_KNOW_DIRECT and any(
-            dep.direct
-            for dep in lock_deps  # an old format version may not record it
-        )
         deps_by_file[lock_path] = [
             _as_declared(dep, scopes.get(dep.name), knows_direct) for dep in lock_deps
         ]
@@ -197,6 +206,112 @@ def _as_declared(dep: Dependency, declared: Dependency | None, knows_direct: boo
     if dep.direct and dep.scope == declared.scope:
         return dep
     return replace(dep, direct=True, scope=declared.scope)
+
+
+def _root_manifests(
+    lock_path: str, module: Scanner, deps_by_file: Mapping[str, list[Dependency]]
+) -> list[list[Dependency]]:
+    """The declarations of the project's roots: the manifest beside the lockfile and every
+    manifest of that name below it (workspace members: a Cargo workspace's crates, yarn
+    workspaces, a mix umbrella's apps), except those under a directory with a lockfile of
+    the same scanner of their own (a separate project, such as ripgrep's `fuzz/`).
+
+    In a pull-request read only the manifest beside the lockfile and the changed files are
+    read, so members the pull request leaves alone are missing: their declarations then
+    do not decide scopes, and their direct dependencies keep the lockfile's scope.
+    """
+    beside = partner_manifest(lock_path)
+    if beside is None:
+        return []
+    manifest_name = posixpath.basename(beside)
+    lock_dir = posixpath.dirname(lock_path)
+    prefix = f"{lock_dir}/" if lock_dir else ""
+    other_locks = [
+        posixpath.dirname(p) + "/"
+        for p in deps_by_file
+        if p != lock_path
+        and p.startswith(prefix)
+        and posixpath.basename(p) in module.LOCKFILE_MANIFESTS
+        and scanner_for(p) is module
+    ]
+    found: list[list[Dependency]] = []
+    for path, deps in deps_by_file.items():
+        if posixpath.basename(path) != manifest_name or not path.startswith(prefix):
+            continue
+        if path != beside and any(path.startswith(other) for other in other_locks):
+            continue
+        if scanner_for(path) is module:
+            found.append(deps)
+    return found
+
+
+def _declared_scopes(manifests: Iterable[Iterable[Dependency]]) -> dict[str, Scope]:
+    """Name → the strongest scope it is declared with across the root manifests."""
+    scopes: dict[str, Scope] = {}
+    for deps in manifests:
+        for dep in deps:
+            if not dep.direct:  # a [workspace.dependencies] row: members decide
+                continue
+            held = scopes.get(dep.name)
+            if held is None or SCOPE_RANK[dep.scope] < SCOPE_RANK[held]:
+                scopes[dep.name] = dep.scope
+    return scopes
+
+
+def _walk_from_roots(
+    lock_deps: list[Dependency], declared: Mapping[str, Scope], knows_direct: bool
+) -> list[Dependency]:
+    """Directness and scope of a lockfile's entries by the graph walked from its roots.
+
+    Roots: the direct entries, as the lockfile records them (`knows_direct`) or as the root
+    manifests declare them; with neither, the scanner's own guess. A direct entry takes the
+    strongest scope it is declared with; every other entry the strongest scope of the roots
+    from which a path of edges reaches its name (runtime > optional > peer > build > test >
+    dev), so a crate reached only through `[dev-dependencies]` is dev. Edges name packages,
+    not versions: a second locked version of a crate is reached by whatever requires the
+    name. An entry no root reaches keeps the scope the scanner gave it.
+    """
+    by_declaration = bool(declared) and not knows_direct
+    direct: list[bool] = []
+    roots: dict[str, Scope] = {}
+    edges: dict[str, set[str]] = {}
+    for dep in lock_deps:
+        is_direct = dep.name in declared if by_declaration else dep.direct
+        direct.append(is_direct)
+        if is_direct:
+            scope = declared.get(dep.name, dep.scope)
+            held = roots.get(dep.name)
+            if held is None or SCOPE_RANK[scope] < SCOPE_RANK[held]:
+                roots[dep.name] = scope
+        if dep.requires:
+            edges.setdefault(dep.name, set()).update(dep.requires)
+    reached = _reach(roots, edges)
+    result: list[Dependency] = []
+    for dep, is_direct in zip(lock_deps, direct, strict=True):
+        scope = roots[dep.name] if is_direct else reached.get(dep.name, dep.scope)
+        if is_direct != dep.direct or scope != dep.scope:
+            dep = replace(dep, direct=is_direct, scope=scope)
+        result.append(dep)
+    return result
+
+
+def _reach(roots: Mapping[str, Scope], edges: Mapping[str, set[str]]) -> dict[str, Scope]:
+    """Name → the strongest scope of the roots reaching it through at least one edge.
+
+    The strongest roots walk first and claim everything they reach, so each name is
+    visited once in all: what a stronger root reached, it reached with all it requires.
+    """
+    reached: dict[str, Scope] = {}
+    for root in sorted(roots, key=lambda name: (SCOPE_RANK[roots[name]], name)):
+        scope = roots[root]
+        stack = [child for child in edges.get(root, ()) if child not in reached]
+        while stack:
+            name = stack.pop()
+            if name in reached:
+                continue
+            reached[name] = scope
+            stack.extend(child for child in edges.get(name, ()) if child not in reached)
+    return reached
 
 
 def iter_tree(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Final
 
 from fundbot.errors import ManifestError
@@ -38,22 +39,25 @@ def parse_manifest(path: str, text: str) -> list[Dependency]:
     for table, scope in _dependency_tables(data):
         for name, spec in table.items():
             found.setdefault(_declared(path, name, spec, scope), None)
+    # `[workspace.dependencies]` only sets versions for the members that name a crate with
+    # `{ workspace = true }`, in whichever section they choose: not direct by itself.
+    workspace = data.get("workspace")
+    table = workspace.get("dependencies") if isinstance(workspace, dict) else None
+    if isinstance(table, dict):
+        for name, spec in table.items():
+            dep = replace(_declared(path, name, spec, "runtime"), direct=False)
+            found.setdefault(dep, None)
     return list(found)
 
 
 def _dependency_tables(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Scope]]:
-    """The manifest's dependency tables: top level, per target, and the workspace's."""
+    """The manifest's own dependency tables: top level and per target."""
     yield from _sections(data)
     targets = data.get("target")
     if isinstance(targets, dict):
         for target in targets.values():
             if isinstance(target, dict):
                 yield from _sections(target)
-    workspace = data.get("workspace")
-    if isinstance(workspace, dict):
-        table = workspace.get("dependencies")
-        if isinstance(table, dict):
-            yield table, "runtime"
 
 
 def _sections(holder: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Scope]]:

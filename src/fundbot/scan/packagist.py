@@ -63,7 +63,9 @@ def parse_manifest(path: str, data: dict[str, Any]) -> list[Dependency]:
 
 
 def parse_lock(path: str, data: dict[str, Any]) -> list[Dependency]:
-    """Locked packages; without the manifest, the ones nothing else requires are direct."""
+    """Locked packages and what each requires; without the manifest, the ones nothing else
+    requires are direct (the scan walks the graph from composer.json's sections when it is
+    there). `packages-dev` entries are dev; `path` repositories are skipped as path."""
     entries: list[tuple[dict[str, Any], Scope]] = []
     for key, scope in _LOCK_SECTIONS:
         section = data.get(key)
@@ -81,11 +83,23 @@ def parse_lock(path: str, data: dict[str, Any]) -> list[Dependency]:
         name = name.strip().lower()
         version = entry.get("version")
         version = version if isinstance(version, str) else None
+        skip = _lock_skip(entry)
+        requires = _lock_requires(entry, name)
         dep = Dependency(
-            ECOSYSTEM, name, version, scope, name not in required, path, _lock_skip(entry)
+            ECOSYSTEM, name, version, scope, name not in required, path, skip, requires
         )
         found.setdefault(dep, None)
     return list(found)
+
+
+def _lock_requires(entry: dict[str, Any], own: str) -> tuple[str, ...]:
+    """The packages a locked package's `require` names; platform packages (`php`, `ext-*`)
+    are not packages, and its `require-dev` is never installed for it."""
+    section = entry.get("require")
+    if not isinstance(section, dict):
+        return ()
+    names = {str(name).strip().lower() for name in section}
+    return tuple(sorted(n for n in names if n and n != own and not is_platform(n)))
 
 
 def _lock_skip(entry: dict[str, Any]) -> SkipReason | None:
