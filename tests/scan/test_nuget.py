@@ -157,17 +157,22 @@ def test_packages_config() -> None:
 
 
 def test_lockfile_direct_transitive_project_and_dedupe() -> None:
-    """Direct and Transitive set `direct`; Project entries are skipped; frameworks deduplicated."""
+    """Direct and Transitive set `direct`; Project entries are kept as workspace; frameworks
+    deduplicated, with the edges of each framework joined."""
     text = """{"version": 1, "dependencies": {
-      "net8.0": {"A": {"type": "Direct", "resolved": "1.0"}, "B": {"type": "Transitive",
-                 "resolved": "2.0"}, "lib": {"type": "Project"}, "C": ["odd"]},
-      "net48": {"A": {"type": "Direct", "resolved": "1.0"}, "B": {"type": "Transitive",
-                 "resolved": "2.1"}}, "bad": 3}}"""
+      "net8.0": {"A": {"type": "Direct", "resolved": "1.0", "dependencies": {"B": "2.0"}},
+                 "B": {"type": "Transitive", "resolved": "2.0"},
+                 "lib": {"type": "Project", "dependencies": {"A": "[1.0, )"}}, "C": ["odd"]},
+      "net48": {"A": {"type": "Direct", "resolved": "1.0", "dependencies": {"D": "1", "a": "1"}},
+                "B": {"type": "Transitive", "resolved": "2.1"}}, "bad": 3}}"""
     assert _rows("packages.lock.json", text) == [
         ("a", "1.0", "runtime", True, None),
         ("b", "2.0", "runtime", False, None),
+        ("lib", None, "runtime", True, "workspace"),
         ("b", "2.1", "runtime", False, None),
     ]
+    found = nuget.parse("packages.lock.json", text) or []
+    assert [d.requires for d in found] == [("b", "d"), (), ("a",), ()]
 
 
 @pytest.mark.parametrize(

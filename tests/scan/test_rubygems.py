@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fundbot.model import Dependency
-from fundbot.scan import rubygems
+from fundbot.scan import rubygems, scan_files
 from fundbot.scan.rubygems.gemfile import scope_of
 
 Row = tuple[str, str | None, str, str | None]
@@ -130,15 +130,29 @@ BUNDLED WITH
 
 def test_lockfile_sections() -> None:
     """GIT/PATH specs are skipped as such, GEM specs keep platform versions, DEPENDENCIES
-    marks direct gems, and indented requirements are not locked gems."""
+    marks direct gems, and indented requirements are the locked gem's edges, not gems."""
     found = rubygems.parse("Gemfile.lock", LOCK)
+    lock = "Gemfile.lock"
     assert found == [
-        Dependency("rubygems", "g", "0.1.0", "runtime", True, "Gemfile.lock", "git"),
-        Dependency("rubygems", "me", "1.0.0", "runtime", True, "Gemfile.lock", "path"),
-        Dependency("rubygems", "a", "1.2.3", "runtime", True, "Gemfile.lock"),
-        Dependency("rubygems", "b", "2.0.1-x86_64-linux", "runtime", False, "Gemfile.lock"),
-        Dependency("rubygems", "b", "2.0.1", "runtime", False, "Gemfile.lock"),
+        Dependency("rubygems", "g", "0.1.0", "runtime", True, lock, "git", ("dep-of-g",)),
+        Dependency("rubygems", "me", "1.0.0", "runtime", True, lock, "path", ()),
+        Dependency("rubygems", "a", "1.2.3", "runtime", True, lock, None, ("b",)),
+        Dependency("rubygems", "b", "2.0.1-x86_64-linux", "runtime", False, lock, None, ()),
+        Dependency("rubygems", "b", "2.0.1", "runtime", False, lock, None, ()),
     ]
+
+
+def test_lockfile_scopes_come_from_gemfile_groups_through_the_graph() -> None:
+    """A gem reached only through a `:test` group gem is test; through a runtime one, runtime."""
+    extra = "    b (2.0.1)\n    t (1.0)\n      u (>= 0)\n    u (1.0)\n"
+    lock = LOCK.replace("    b (2.0.1)\n", extra).replace("  me!\n", "  me!\n  t\n")
+    gemfile = "gem 'a'\ngroup :test do\n  gem 't'\nend\n"
+    deps = scan_files({"Gemfile": gemfile, "Gemfile.lock": lock}).dependencies
+    rows = {(d.name, d.version): (d.direct, d.scope) for d in deps if d.manifest == "Gemfile.lock"}
+    assert rows["a", "1.2.3"] == (True, "runtime")
+    assert rows["b", "2.0.1"] == (False, "runtime")
+    assert rows["t", "1.0"] == (True, "test")
+    assert rows["u", "1.0"] == (False, "test")
 
 
 @pytest.mark.parametrize(

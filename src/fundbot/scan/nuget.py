@@ -14,6 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Final
 from xml.etree.ElementTree import Element
 
@@ -160,7 +161,12 @@ def _packages_config(path: str, root: Element) -> Iterator[Dependency]:
 
 
 def _lockfile(path: str, text: str) -> Iterator[Dependency]:
-    """`packages.lock.json`: per target framework, Direct and Transitive packages."""
+    """`packages.lock.json`: per target framework, Direct, Transitive and Project entries,
+    each with the packages its `dependencies` name (joined over the frameworks).
+
+    A Project entry is another project of the same repository: kept with skip reason
+    workspace, so what it requires is reached through it and it is never looked up.
+    """
     data = expect_mapping(path, load_json(path, text))
     frameworks = data.get("dependencies")
     if frameworks is None:
@@ -168,21 +174,26 @@ def _lockfile(path: str, text: str) -> Iterator[Dependency]:
     if not isinstance(frameworks, dict):
         found = type_name(frameworks)
         raise ManifestError(path, f"expected `dependencies` to be a mapping, found {found}")
+    entries: dict[Dependency, set[str]] = {}
     for packages in frameworks.values():
         if isinstance(packages, dict):
             for package, entry in packages.items():
                 dep = _lock_entry(path, package, entry)
                 if dep is not None:
-                    yield dep
+                    requires = entries.setdefault(dep, set())
+                    needs = entry.get("dependencies")
+                    if isinstance(needs, dict):
+                        requires.update(n.strip().lower() for n in needs if isinstance(n, str))
+    for dep, requires in entries.items():
+        yield replace(dep, requires=tuple(sorted(requires - {dep.name, ""})))
 
 
 def _lock_entry(path: str, package: Any, entry: Any) -> Dependency | None:
     if not isinstance(entry, dict) or not isinstance(package, str) or not package.strip():
         return None
     kind = entry.get("type")
-    # A Project entry is another project of the same repository, not a package.
     if kind == "Project":
-        return None
+        return _dep(path, package.strip(), None, "runtime", True, "workspace")
     resolved = entry.get("resolved")
     version = (resolved.strip() or None) if isinstance(resolved, str) else None
     return _dep(path, package.strip(), version, "runtime", kind == "Direct", None)
