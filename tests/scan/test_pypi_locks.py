@@ -259,3 +259,64 @@ def test_lockfile_takes_direct_and_scope_from_the_manifest_beside_it() -> None:
         ("cattrs", "optional", False),
         ("pytest", "test", True),
     ]
+
+
+def _edges(deps: list[Dependency] | None) -> dict[str, tuple[str, ...] | None]:
+    assert deps is not None
+    return {d.name: d.requires for d in deps}
+
+
+def test_uv_lock_edges_follow_requested_extras() -> None:
+    """httpx requires idna, and h2 because the project asks for its `http2` extra; never the
+    brotli extra nobody asks for; pytest's requirement on itself is no edge."""
+    assert _edges(pypi.parse("uv.lock", UV_LOCK)) == {
+        "httpx": ("h2", "idna"),
+        "h2": (),
+        "brotli": (),
+        "idna": (),
+        "click": ("idna",),
+        "pytest": ("iniconfig",),
+        "iniconfig": (),
+    }
+
+
+def test_pdm_lock_edges_joined_over_extras_entries() -> None:
+    """PDM writes one entry per set of extras: their PEP 508 requirements are joined."""
+    text = """
+[[package]]
+name = "httpx"
+version = "0.27.0"
+groups = ["default"]
+dependencies = ["idna>=2; python_version < \\"4\\"", "Sniff_IO", 3]
+[[package]]
+name = "httpx"
+version = "0.27.0"
+extras = ["http2"]
+groups = ["default"]
+dependencies = ["h2[hpack]<5,>=3", "httpx==0.27.0"]
+[[package]]
+name = "h2"
+version = "4.1.0"
+groups = ["default"]
+"""
+    assert _edges(pypi.parse("pdm.lock", text)) == {
+        "httpx": ("h2", "idna", "sniff-io"),
+        "h2": (),
+    }
+
+
+def test_pylock_edges_only_where_recorded() -> None:
+    """PEP 751 `dependencies` tables are edges; a lock that writes none records no graph."""
+    with_edges = """
+lock-version = "1.0"
+[[packages]]
+name = "a"
+version = "1"
+dependencies = [{ name = "B" }, { version = "2" }, "odd"]
+[[packages]]
+name = "b"
+version = "2"
+"""
+    assert _edges(pypi.parse("pylock.toml", with_edges)) == {"a": ("b",), "b": ()}
+    without = 'lock-version = "1.0"\n[[packages]]\nname = "a"\nversion = "1"\n'
+    assert _edges(pypi.parse("pylock.toml", without)) == {"a": None}

@@ -4,7 +4,9 @@ A package whose marker names a dependency group (`'dev' in dependency_groups`) t
 group's scope (`test*` test, else dev) unless it also names a default group; one whose
 marker names an extra (`'x' in extras`) is optional; the rest are runtime. `vcs` sources are
 git, `directory` path, `archive` url (path for a local archive). The lock does not say which
-packages are direct: `pyproject.toml` beside it does (LOCKFILE_MANIFESTS).
+packages are direct: `pyproject.toml` beside it does (LOCKFILE_MANIFESTS). Where the lock
+writes `dependencies` (optional in PEP 751: `[{ name = … }]`, the entries a package
+requires), those are its edges; a lock without any records no graph.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Final
 from fundbot.model import Dependency, Scope, SkipReason
 from fundbot.scan._formats import load_toml
 from fundbot.scan.pypi._common import Entry, group_scope, lock_result, named_packages
+from fundbot.scan.pypi._pep508 import normalize
 
 _GROUP: Final = re.compile(r"""['"]([^'"]+)['"]\s+in\s+dependency_groups""")
 
@@ -26,10 +29,23 @@ def parse(path: str, text: str) -> list[Dependency]:
         {g for g in defaults if isinstance(g, str)} if isinstance(defaults, list) else set()
     )
     entries: dict[Entry, None] = {}
+    edges: dict[tuple[str, str | None], set[str]] = {}
+    recorded = False
     for pkg, name, version in named_packages(path, data, "packages"):
         scope = _scope(pkg.get("marker"), default_groups)
         entries[(name, version, scope, False, _skip(pkg))] = None
-    return lock_result(path, entries)
+        required = edges.setdefault((name, version), set())
+        dependencies = pkg.get("dependencies")
+        if isinstance(dependencies, list):
+            recorded = True
+            for dependency in dependencies:
+                target = dependency.get("name") if isinstance(dependency, dict) else None
+                if isinstance(target, str) and target.strip():
+                    required.add(normalize(target.strip()))
+    if not recorded:  # `dependencies` is optional in PEP 751: this lock records no edges
+        return lock_result(path, entries)
+    requires = {key: tuple(sorted(names - {key[0]})) for key, names in edges.items()}
+    return lock_result(path, entries, requires)
 
 
 def _scope(marker: object, default_groups: set[str]) -> Scope:

@@ -5,12 +5,15 @@ dependencies and are left out; what they list is direct: `dependencies` runtime,
 `optional-dependencies` optional, `dev-dependencies` groups test (`test*`) or dev (the first
 of these, in that order, when listed several times). Every other package takes the scope
 through which it is first reached, trying runtime, then optional, test and dev; a package
-nothing reaches is runtime. git, path, directory and url sources keep their skip reasons.
+nothing reaches is runtime (a scan walks the graph again from the same roots, see
+`fundbot.scan`). git, path, directory and url sources keep their skip reasons. Each entry
+requires what its `dependencies` name, and the optional dependencies of the extras that
+something in the lock asks of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from fundbot.model import Dependency, Scope, SkipReason
@@ -44,14 +47,53 @@ def parse(path: str, text: str) -> list[Dependency]:
             by_name.setdefault(normalize(pkg["name"].strip()), []).append(pkg)
     direct = {name for edges in roots.values() for name, _ in _edges(edges)}
     scopes = _reach(by_name, roots)
+    extras = _requested_extras(by_name, roots)
     entries: dict[Entry, None] = {}
+    requires: dict[tuple[str, str | None], tuple[str, ...]] = {}
     for name, pkgs in by_name.items():
         scope = scopes.get(name, "runtime")
         for pkg in pkgs:
             version = pkg.get("version")
             version = version if isinstance(version, str) and version else None
             entries[(name, version, scope, name in direct, _skip(pkg.get("source")))] = None
-    return lock_result(path, entries)
+            requires[(name, version)] = _requires(pkg, name, extras.get(name, ()))
+    return lock_result(path, entries, requires)
+
+
+def _requested_extras(
+    by_name: dict[str, list[dict[str, Any]]], roots: dict[Scope, list[object]]
+) -> dict[str, set[str]]:
+    """Name → the extras anything in the lock asks of it (`{ name = "x", extra = [...] }`)."""
+    asked: dict[str, set[str]] = {}
+    lists: list[object] = [*roots.values()]
+    for pkgs in by_name.values():
+        for pkg in pkgs:
+            lists.append(pkg.get("dependencies"))
+            optional = pkg.get("optional-dependencies")
+            if isinstance(optional, dict):
+                lists.extend(optional.values())
+    for edges in lists:
+        if isinstance(edges, list):
+            for name, extras in _edges(edges):
+                if extras:
+                    asked.setdefault(name, set()).update(extras)
+    return asked
+
+
+def _requires(pkg: dict[str, Any], own: str, extras: Iterable[str]) -> tuple[str, ...]:
+    """What a locked package requires: its `dependencies`, and the optional dependencies of
+    the extras something asks of it (edges name packages, not extras)."""
+    names = {name for name, _ in _edges(_as_list(pkg.get("dependencies")))}
+    optional = pkg.get("optional-dependencies")
+    if isinstance(optional, dict):
+        for extra in extras:
+            names.update(name for name, _ in _edges(_as_list(optional.get(extra))))
+    names.discard(own)
+    return tuple(sorted(names))
+
+
+def _as_list(edges: object) -> list[object]:
+    return edges if isinstance(edges, list) else []
 
 
 def _add_roots(roots: dict[Scope, list[object]], pkg: dict[str, Any]) -> None:
