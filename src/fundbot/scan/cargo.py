@@ -42,9 +42,9 @@ def parse_manifest(path: str, text: str) -> list[Dependency]:
     # `[workspace.dependencies]` only sets versions for the members that name a crate with
     # `{ workspace = true }`, in whichever section they choose: not direct by itself.
     workspace = data.get("workspace")
-    table = workspace.get("dependencies") if isinstance(workspace, dict) else None
-    if isinstance(table, dict):
-        for name, spec in table.items():
+    shared = workspace.get("dependencies") if isinstance(workspace, dict) else None
+    if isinstance(shared, dict):
+        for name, spec in shared.items():
             dep = replace(_declared(path, name, spec, "runtime"), direct=False)
             found.setdefault(dep, None)
     return list(found)
