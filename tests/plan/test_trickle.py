@@ -175,6 +175,48 @@ def test_splitting_a_leaf_gives_its_author_exactly_what_the_leaf_had(
         }
 
 
+def _reachable(deps: list[Dependency], start: str) -> set[str]:
+    edges = {d.name: d.requires or () for d in deps}
+    seen: set[str] = set()
+    stack = list(edges.get(start, ()))
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            stack.extend(edges.get(name, ()))
+    return seen
+
+
+@settings(max_examples=200, deadline=None)
+@given(graphs(), st.data())
+def test_no_package_outside_a_subtree_gains_or_loses_by_what_happens_inside_it(
+    deps: list[Dependency], data: st.DataObject
+) -> None:
+    """Rewire everything below one package (new packages, new edges, cycles, all kept inside
+    its subtree): every package outside receives exactly what it did, and the subtree as a
+    whole keeps what flows into it."""
+    top = data.draw(st.sampled_from(deps)).name
+    below = _reachable(deps, top)
+    added = [f"new{i}" for i in range(data.draw(st.integers(0, 5)))]
+    inside = sorted({top} | below | set(added))
+
+    def rewired(name: str) -> tuple[str, ...]:
+        kids = data.draw(st.lists(st.sampled_from(inside), unique=True, max_size=4))
+        return tuple(sorted(set(kids) - {name}))
+
+    changed = [replace(d, requires=rewired(d.name)) if d.name in inside else d for d in deps]
+    changed += [locked(name, *rewired(name)) for name in added]
+    for depth in (2, 3, 5):
+        before = weights(deps, depth=depth)
+        after = weights(changed, depth=depth)
+        assert {p: w for p, w in after.items() if p not in inside} == {
+            p: w for p, w in before.items() if p not in inside
+        }
+        assert sum((w for p, w in after.items() if p in inside), Fraction(0)) == sum(
+            (w for p, w in before.items() if p in inside), Fraction(0)
+        )
+
+
 @settings(max_examples=100, deadline=None)
 @given(graphs(), st.randoms(use_true_random=False))
 def test_no_weight_is_lost_or_made_up_and_order_is_irrelevant(
