@@ -80,6 +80,30 @@ def test_lock_entries() -> None:
     ]
 
 
+def test_lock_edges_name_hex_packages_and_skip_optional_ones() -> None:
+    """Edges follow `hex:` (or the lock's own entry for the app), optional ones are left
+    out, and entries without a deps list are leaves."""
+    text = """%{
+  "a": {:hex, :a, "1.0.0", "h", [:mix], [
+    {:b, "~> 2.0", [hex: :b, repo: "hexpm", optional: false]},
+    {:alias, "~> 3.0", [repo: "hexpm:org", optional: false]},
+    {:renamed, "~> 1.0", [hex: :real_name, optional: false]},
+    {:c, "~> 1.0", [hex: :c, optional: true]},
+    {:a, "~> 1.0", []}, :odd]},
+  "b": {:hex, :b, "2.0.1", "h", [:mix], [], "hexpm", "h2"},
+  "alias": {:hex, :real, "3.0.0", "h", [:mix], [], "hexpm:org", "h2"},
+  "g": {:git, "https://github.com/x/g.git", "abc123", [branch: "main"]},
+}
+"""
+    found = hex_scanner.parse("mix.lock", text) or []
+    assert {d.name: d.requires for d in found} == {
+        "a": ("b", "real", "real_name"),
+        "b": (),
+        "real": (),
+        "g": (),
+    }
+
+
 @pytest.mark.parametrize("text", ['["a"]', "{:hex, :a}", "%{" + "[" * 500])
 def test_lock_bad_input(text: str) -> None:
     """A lockfile that is not a map, or is nested absurdly deep, is a ManifestError."""
