@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fundbot.model import Dependency
-from fundbot.scan import scan_files
+from fundbot.model import Dependency, Scope
+from fundbot.scan import _apply_manifest_scopes, scan_files
 
 # A workspace of two members: `app` (runtime: a, b 2; dev: d) and `tool` (build: c).
 CARGO_LOCK = """version = 4
@@ -148,3 +148,44 @@ def test_a_lockfile_without_direct_flags_takes_roots_from_its_manifest() -> None
     assert _flags(found["s/s", "1.0.0"]) == (False, "runtime")
     assert _flags(found["u/u", "1.0.0"]) == (False, "dev")
     assert found["a/a", "1.0.0"].requires == ("s/s",)
+
+
+def _npm(
+    manifest: str, name: str, scope: Scope = "runtime", *requires: str, **kw: object
+) -> Dependency:
+    locked = manifest.endswith(".lock")
+    return Dependency(
+        "npm",
+        name,
+        "1.0.0",
+        scope,
+        bool(kw.get("direct", not locked)),
+        manifest,
+        None,
+        requires if locked else None,
+    )
+
+
+def test_a_lockfile_with_edges_but_no_dev_flags_takes_scopes_from_package_json() -> None:
+    """yarn.lock records edges but neither directness nor dev flags: the root package.json
+    and the workspace members' package.json files below it are the roots."""
+    deps_by_file = {
+        "package.json": [_npm("package.json", "react")],
+        "packages/tool/package.json": [_npm("packages/tool/package.json", "release-it", "dev")],
+        "yarn.lock": [
+            _npm("yarn.lock", "react", "runtime", "loose-envify"),
+            _npm("yarn.lock", "loose-envify", "runtime", "js-tokens"),
+            _npm("yarn.lock", "js-tokens"),
+            _npm("yarn.lock", "release-it", "runtime", "chalk", "js-tokens"),
+            _npm("yarn.lock", "chalk"),
+        ],
+    }
+    _apply_manifest_scopes(deps_by_file)
+    rows = {d.name: (d.direct, d.scope) for d in deps_by_file["yarn.lock"]}
+    assert rows == {
+        "react": (True, "runtime"),
+        "loose-envify": (False, "runtime"),
+        "js-tokens": (False, "runtime"),
+        "release-it": (True, "dev"),
+        "chalk": (False, "dev"),
+    }
