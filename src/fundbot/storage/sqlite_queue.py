@@ -47,6 +47,16 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_queued_once ON jobs(dedupe_key) WHERE state = 'queued';
 CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(state, run_after, id);
+-- An uninstall ends de-duplication with what the installation queued before it: those jobs
+-- are the forget job's to drop, so an identical job queued after it (a reinstall's full
+-- scan) must not be absorbed by one of them, nor deleted by a retry of one (`fail`).
+CREATE TRIGGER IF NOT EXISTS jobs_forget_ends_dedupe BEFORE INSERT ON jobs
+WHEN NEW.kind = 'forget_installation'
+BEGIN
+    UPDATE jobs SET dedupe_key = dedupe_key || '|before-forget:' || id
+    WHERE installation_id = NEW.installation_id AND state IN ('queued', 'running')
+    AND instr(dedupe_key, '|before-forget:') = 0;
+END;
 CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
 """
 # A body byte-identical to one accepted this recently is a replay, whatever its delivery id.
