@@ -257,6 +257,35 @@ SCHEMA: Final[dict[str, Checker]] = {
 SETTINGS_KEYS: Final = tuple(k for k in SCHEMA if k != EXTENDS_KEY)
 
 
+# What an issue says instead of the text of a file in another repository (`hide_values`).
+NOT_SHOWN: Final = "a value not shown here (the file is in another repository)"
+NOT_SHOWN_KEY: Final = "(a key not shown)"
+# An `_extends` target that is missing, may not be read, or failed to come: one answer, as
+# which of them it was would tell a reader of the issue what another repository holds.
+EXTENDS_UNREADABLE: Final = "no settings file fundbot can read there"
+EXTENDS_OTHER_OWNER: Final = "a repository of another owner"
+# Problems whose `found` fundbot writes itself, never quoting the file: shown anywhere.
+OWN_WORDS: Final = frozenset({"an unknown key", "a cycle", EXTENDS_UNREADABLE, EXTENDS_OTHER_OWNER})
+
+
+def hide_values(problem: ConfigProblem) -> ConfigProblem:
+    """The problem as an issue of another repository may show it: the file and the key,
+    never a value, a key the schema does not know, or YAML's quote of the text."""
+    parts = problem.key.split(".")
+    known = problem.key == TOP_LEVEL or all(
+        part in SCHEMA or part in SCOPES or part in PLEDGE_KEYS or part.isdigit() for part in parts
+    )
+    found = problem.found
+    if found.startswith("invalid YAML"):
+        found = "invalid YAML (not quoted here: the file is in another repository)"
+    elif found not in OWN_WORDS:
+        found = NOT_SHOWN
+    expected = problem.expected
+    if problem.found == "an unknown key" or not known:
+        expected = "a known key"
+    return ConfigProblem(problem.file, problem.key if known else NOT_SHOWN_KEY, found, expected)
+
+
 def check(raw: object, file: str) -> list[ConfigProblem]:
     """Every problem in one layer of configuration, in the file's order; [] when valid."""
     if not isinstance(raw, Mapping):
