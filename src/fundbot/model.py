@@ -239,6 +239,10 @@ class UnfundedPackage:
         return self.reason is not None and not self.reason.startswith(CHECKED_REASONS)
 
 
+# Why a lookup failed, in a form code can act on (the reason text beside it is for people):
+# set where the failure happens (`FetchError.kind`) and carried to the unchecked label.
+UncheckedKind = Literal["unreachable", "rate_limited", "address_refused", "unreadable", "too_big"]
+
 # Reasons that are answers, not failures: the package was looked up and has no funding.
 CHECKED_REASONS: Final[tuple[str, ...]] = ("no funding listed", "not found on", "no source for")
 

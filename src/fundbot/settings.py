@@ -139,6 +139,9 @@ class Settings:
     # before the connection is closed; and how many connections may be open at once.
     read_timeout: float = 30.0
     max_connections: int = 256
+    # Bytes of registry and GitHub answers being read at once, over every request of the
+    # process: a scan of thousands of packages stays within this much memory for answers.
+    inflight_bytes: int = 64 * 1024 * 1024
     max_manifest_bytes: int = 20 * 1024 * 1024
     user_agent: str = "fundbot (+https://github.com/apps/fundbot)"
 
@@ -256,6 +259,7 @@ class Settings:
             "FUNDBOT_STALLED_AFTER": ("stalled_after", float),
             "FUNDBOT_READ_TIMEOUT": ("read_timeout", float),
             "FUNDBOT_MAX_CONNECTIONS": ("max_connections", int),
+            "FUNDBOT_INFLIGHT_BYTES": ("inflight_bytes", int),
         }
         for var, (attr, kind) in numeric.items():
             if env.get(var):
@@ -288,6 +292,8 @@ class Settings:
             raise SettingsError("FUNDBOT_READ_TIMEOUT", "must be more than 0 seconds")
         if self.max_connections < 1:
             raise SettingsError("FUNDBOT_MAX_CONNECTIONS", "must be at least 1")
+        if self.inflight_bytes < 64 * 1024:
+            raise SettingsError("FUNDBOT_INFLIGHT_BYTES", "must be at least 65536 (64 KB)")
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)

@@ -135,7 +135,8 @@ async def test_conditional_client(fake: FakeServer, cache: FundingCache) -> None
     """The client stores validators from a 200 and turns a later 304 into the stored 200."""
     fake.add("GET", "/doc", body=b"v1", headers={"ETag": '"e1"'})
     fake.add("GET", "/doc", status=304)
-    settings = cache.settings.with_overrides(retry_sleep=False)
+    # The fake on loopback is a configured registry: only those may be private addresses.
+    settings = cache.settings.with_overrides(retry_sleep=False, npm_registry_url=fake.url)
     async with aiohttp.ClientSession() as session:
         client = ConditionalHttpClient(session, settings, cache=cache)
         first = await client.get(fake.url + "/doc")

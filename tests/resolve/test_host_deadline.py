@@ -13,10 +13,15 @@ from fundbot.settings import Settings
 from tests.fakes.server import FakeServer, SilentListener
 
 
-def _settings(tmp_path: Path, deadline: float) -> Settings:
+def _settings(tmp_path: Path, deadline: float, registry: str) -> Settings:
     # A per-request timeout far beyond the deadline: only the deadline can end the wait.
+    # The host on loopback is a configured registry: only those may be private addresses.
     return Settings().with_overrides(
-        http_deadline=deadline, http_timeout=60.0, retry_sleep=False, data_dir=tmp_path
+        http_deadline=deadline,
+        http_timeout=60.0,
+        retry_sleep=False,
+        data_dir=tmp_path,
+        npm_registry_url=registry,
     )
 
 
@@ -32,10 +37,9 @@ async def _many(client: HttpClient, url: str, count: int) -> list[str]:
 
 
 def test_a_silent_host_fails_every_package_at_its_deadline(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, 0.5)
-
     async def scenario() -> tuple[list[str], float]:
         with SilentListener() as silent:
+            settings = _settings(tmp_path, 0.5, silent.url)
             async with aiohttp.ClientSession() as session:
                 client = HttpClient(session, settings, deadlines=HostDeadlines(0.5))
                 start = time.monotonic()
@@ -55,7 +59,7 @@ def test_a_healthy_host_is_never_cut_off_while_it_keeps_answering(tmp_path: Path
     try:
         for i in range(60):
             slow.add("GET", f"/p{i}", json={})
-        settings = _settings(tmp_path, 2.0).with_overrides(http_concurrency=1)
+        settings = _settings(tmp_path, 2.0, slow.url).with_overrides(http_concurrency=1)
 
         async def scenario() -> list[str]:
             async with aiohttp.ClientSession() as session:

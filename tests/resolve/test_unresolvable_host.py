@@ -32,6 +32,7 @@ async def test_a_name_that_does_not_resolve_is_not_retried() -> None:
     connector = aiohttp.TCPConnector(resolver=_NoSuchHost())
     async with aiohttp.ClientSession(connector=connector) as session:
         client = HttpClient(session, Settings(), sleep=sleep)
-        with pytest.raises(FetchError, match="DNS"):
+        with pytest.raises(FetchError, match="DNS") as caught:
             await client.get("https://registry.invalid/pkg")
     assert slept == []
+    assert caught.value.kind == "unreachable"  # not a refused address: the name is unknown

@@ -13,6 +13,7 @@ import aiohttp
 
 from fundbot.links.packages import direct_repository as package_repository
 from fundbot.model import Dependency, PackageFunding
+from fundbot.resolve.address_guard import GuardedResolver, configured_origins
 from fundbot.resolve.base import Finding, PackageKey, PackageQuery, Source
 from fundbot.resolve.http import HostDeadlines, HttpClient
 from fundbot.resolve.merge import NO_TOKEN_REASON as NO_TOKEN_REASON
@@ -299,8 +300,13 @@ def direct_repository(query: PackageQuery) -> str | None:
 
 def new_session(settings: Settings) -> aiohttp.ClientSession:
     """The one session of a resolve; HttpClient bounds each host, so the pool need not
-    (aiohttp's default of 100 connections in all would throttle ten registries at once)."""
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=settings.http_concurrency)
+    (aiohttp's default of 100 connections in all would throttle ten registries at once).
+    Its resolver refuses non-public addresses for hosts that are not configured."""
+    connector = aiohttp.TCPConnector(
+        limit=0,
+        limit_per_host=settings.http_concurrency,
+        resolver=GuardedResolver(configured_origins(settings)),
+    )
     return aiohttp.ClientSession(connector=connector)
 
 
