@@ -334,3 +334,39 @@ async def test_a_go_vanity_host_on_a_private_network_is_refused(
     assert ported.error is not None
     assert ported.error.startswith("go: address refused: evil.example:6379 is named by")
     assert dns.asked == [("internal.corp", 443)]
+
+
+def test_a_url_with_an_impossible_port_is_refused() -> None:
+    """A port no URL can have is refused as an unusable URL, not passed on."""
+    refused = url_refusal("https://example.com:99999/", configured_origins(Settings()))
+    assert refused is not None
+    assert refused.reason == "address refused: example.com:99999 is not an http(s) URL"
+
+
+async def test_the_resolver_alone_guards_any_user_of_the_session() -> None:
+    """Requests that bypass HttpClient's checks (a GitHub client's own redirects) still
+    meet the resolver: configured names pass unchecked, others need 80/443 and public
+    answers; an empty answer is refused too."""
+    dns = FakeDNS({"mirror.corp": _one("10.0.0.9"), "empty.test": [[]], "odd.test": _one("x")})
+    resolver = GuardedResolver({("https", "mirror.corp", 443)}, resolver=dns)
+    assert [a["host"] for a in await resolver.resolve("mirror.corp", 443)] == ["10.0.0.9"]
+    for host, port, why in [
+        ("mirror.corp", 8443, "mirror.corp:8443 is named by dependency data: fetched on"),
+        ("empty.test", 443, "empty.test is not a public address"),
+        ("odd.test", 443, "odd.test is not a public address"),
+    ]:
+        with pytest.raises(OSError, match=f"^address refused: {why}"):
+            await resolver.resolve(host, port)
+    await resolver.close()
+    await GuardedResolver(()).close()  # never used: nothing to close
+
+
+async def test_a_see_other_redirect_turns_a_post_into_a_get(
+    guarded: tuple[HttpClient, FakeDNS], fake: FakeServer
+) -> None:
+    """303 (and 301/302 after a POST) are followed with a GET and no body, as browsers do."""
+    client, _ = guarded
+    fake.add("POST", "/graphql", status=303, headers={"Location": "/npm/answer"})
+    fake.add("GET", "/npm/answer", json={"ok": 1})
+    assert (await client.post_json(fake.url + "/graphql", {"q": 1})).json() == {"ok": 1}
+    assert fake.requests[1].body == b""

@@ -40,6 +40,7 @@ class InflightBudget:
 
     limit: int
     used: int = 0
+    peak: int = 0  # the most ever in flight at once (what a test or a metric checks)
     _holders: set[Grant] = field(default_factory=set)
     _waiting: list[_Waiter] = field(default_factory=list)
 
@@ -51,6 +52,7 @@ class InflightBudget:
 
     def _give(self, grant: Grant, amount: int) -> None:
         self.used += amount
+        self.peak = max(self.peak, self.used)
         grant.held += amount
         self._holders.add(grant)
 
