@@ -606,7 +606,7 @@ async def test_3_uninstall_then_reinstall_ends_scanned_and_published(
         await app.settle()
         store = app.started.context.store
         assert await store.scans(7)
-        assert [i for i, _, _ in await store.installations()] == [7]
+        assert [i.id for i in await store.installations()] == [7]
     plan = github.bot_issues("acme/.github")
     assert len(plan) == 1
     assert len(github.bot_issues("acme/shop")) == 1

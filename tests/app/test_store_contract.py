@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fundbot.model import Dependency, ScanError
-from fundbot.storage.store import IssueRef, StoredScan
+from fundbot.storage.store import IssueRef, StoredInstallation, StoredScan
 from tests.app.backends import Backend, postgres_backend, sqlite_backend
 
 
@@ -38,7 +38,7 @@ async def test_forgetting_an_installation_leaves_nothing_of_it(backend: Backend)
         await store.set_meta(f"commands_state:{installation}", "{}")
     await store.set_meta("bot_login", "fundbot[bot]")
     await store.forget_installation(7)
-    assert [i for i, _, _ in await store.installations()] == [17]
+    assert [i.id for i in await store.installations()] == [17]
     assert await store.scans(7) == []
     assert await store.issue("org7/r", "m") is None
     assert await store.get_meta("commands_state:7") is None
@@ -78,4 +78,7 @@ async def test_issues_meta_and_staleness(backend: Backend) -> None:
     await store.mark_scanned(1)
     assert await store.stale_installations(100.0) == [2]
     assert await store.last_scan(1) is not None
+    first, second = await store.installations()
+    assert (first.id, first.account, second) == (1, "o", StoredInstallation(2, "p", None))
+    assert isinstance(first.last_scan_at, float)
     assert await store.ping() is True

@@ -180,7 +180,7 @@ class Handlers:
     async def forget_repositories(self, job: Job) -> None:
         names = [str(n) for n in job.payload.get("repositories", [])]
         await self.ctx.store.forget_repositories(job.installation_id, names)
-        installations = {i: a for i, a, _ in await self.ctx.store.installations()}
+        installations = {i.id: i.account for i in await self.ctx.store.installations()}
         owner = installations.get(job.installation_id)
         if owner:
             # The plan issue's one writer is its repository's serial key: queue, don't write,
@@ -198,7 +198,7 @@ class Handlers:
         cutoff = time.time() - self.ctx.settings.reconcile_interval
         stale = set(await self.ctx.store.stale_installations(cutoff))
         # One query for what has a complete scan, not one per installation GitHub lists.
-        scanned = {i for i, _, at in await self.ctx.store.installations() if at is not None}
+        scanned = {i.id for i in await self.ctx.store.installations() if i.last_scan_at is not None}
         stale.update(set(await self.ctx.github.installation_ids()) - scanned)
         await self.ctx.queue.enqueue([Job("scan_installation", i) for i in sorted(stale)])
 

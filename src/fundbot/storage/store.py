@@ -92,6 +92,15 @@ class StoredDevelopers:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredInstallation:
+    """An installation the App knows, and when its last full scan finished."""
+
+    id: int
+    account: str  # the organisation or user login
+    last_scan_at: float | None  # unix time; None until a full scan completes
+
+
+@dataclass(frozen=True, slots=True)
 class IssueRef:
     number: int
     body_hash: str
@@ -131,9 +140,16 @@ class StoreQueries:
         )
         return float(rows[0][0]) if rows and rows[0][0] is not None else None
 
-    async def installations(self) -> list[tuple[int, str, float | None]]:
+    async def installations(self) -> list[StoredInstallation]:
         rows = await self._exec("SELECT id, account, last_scan_at FROM installations ORDER BY id")
-        return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+        return [
+            StoredInstallation(
+                id=int(r[0]),
+                account=str(r[1]),
+                last_scan_at=float(r[2]) if r[2] is not None else None,
+            )
+            for r in rows
+        ]
 
     async def stale_installations(self, older_than: float) -> list[int]:
         rows = await self._exec(
