@@ -163,22 +163,6 @@ def set_by_commands(state: Mapping[str, Any], boxed: Collection[str] = ()) -> st
     return f"**Set by commands** ({undo}):\n\n" + "\n".join(items)
 
 
-def parse_commands(body: str | None) -> dict[str, Any]:
-    """The ticked state of every command item in a body: the inverse of commands_section."""
-    state: dict[str, Any] = {"rescan": False, "excluded": [], "funded_elsewhere": []}
-    for match in _ITEM.finditer(body or ""):
-        checked = match.group("box") != " "
-        command, recipient = match.group("cmd"), match.group("id")
-        if command == "rescan":
-            state["rescan"] = checked
-        elif recipient and checked and command in {"exclude", "funded-elsewhere"}:
-            key = "excluded" if command == "exclude" else "funded_elsewhere"
-            state[key].append(unquote(recipient))
-    state["excluded"] = sorted(set(state["excluded"]))
-    state["funded_elsewhere"] = sorted(set(state["funded_elsewhere"]))
-    return state
-
-
 def command_items(body: str | None) -> dict[str, bool]:
     """Every command box in a body, ticked or not, as `command:recipient` (or `rescan`)."""
     items: dict[str, bool] = {}
