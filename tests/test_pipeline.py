@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pytest
 
 from fundbot.config import default_config
-from fundbot.model import Dependency, DeveloperCount, FundingChannel, PackageFunding, ScanError
+from fundbot.model import Dependency, DeveloperCount, ScanError
 from fundbot.pipeline import (
     Estimate,
     Funding,
@@ -16,29 +16,21 @@ from fundbot.pipeline import (
     plan_repositories,
 )
 from fundbot.plan.build import CONFIGURED_METHOD
-from fundbot.storage.store import StoredScan
+from tests.builders import channel, dep, fund, stored_scan
+
+UNREADABLE = (ScanError("setup.py", "unreadable"),)
 
 
-def dep(name: str, manifest: str = "requirements.txt") -> Dependency:
-    return Dependency("pypi", name, "1.0", "runtime", True, manifest)
-
-
-def stored(name: str, *deps: Dependency, skipped: str | None = None) -> StoredScan:
-    return StoredScan(
-        full_name=name,
-        info={},
-        tree_sha="t",
-        config_sha=None,
-        dependencies=deps,
-        errors=(ScanError("setup.py", "unreadable"),),
-        skipped=skipped,
-        scanned_at=0.0,
-    )
+def pypi(name: str) -> Dependency:
+    return dep(name, ecosystem="pypi", manifest="requirements.txt")
 
 
 def test_stored_scans_leave_skipped_repositories_out_and_name_each_error() -> None:
     repos = Repositories.stored(
-        [stored("acme/app", dep("a")), stored("acme/fork", dep("b"), skipped="fork")]
+        [
+            stored_scan("acme/app", pypi("a"), errors=UNREADABLE),
+            stored_scan("acme/fork", pypi("b"), skipped="fork", errors=UNREADABLE),
+        ]
     )
     assert list(repos.usage) == ["acme/app"]
     assert [e.manifest for e in repos.errors] == ["acme/app: setup.py"]
@@ -46,10 +38,10 @@ def test_stored_scans_leave_skipped_repositories_out_and_name_each_error() -> No
 
 
 def test_added_dependencies_join_the_repository_named_in_any_case() -> None:
-    repos = Repositories({"Acme/App": (dep("a"),)})
-    merged = repos.with_added("acme/app", [dep("b")])
+    repos = Repositories({"Acme/App": (pypi("a"),)})
+    merged = repos.with_added("acme/app", [pypi("b")])
     assert {n: [d.name for d in ds] for n, ds in merged.usage.items()} == {"Acme/App": ["a", "b"]}
-    assert list(repos.with_added("acme/new", [dep("c")]).usage) == ["Acme/App", "acme/new"]
+    assert list(repos.with_added("acme/new", [pypi("c")]).usage) == ["Acme/App", "acme/new"]
 
 
 async def _never() -> Estimate | None:
@@ -94,16 +86,14 @@ async def test_plan_repositories_resolves_each_dependency_and_applies_the_comman
         out: Funding = {}
         for d in deps:
             asked.append(d.name)
-            channel = FundingChannel(
-                "github", f"https://github.com/sponsors/{d.name}", d.name, "test"
-            )
-            out[d.key] = PackageFunding(d.ecosystem, d.name, None, (channel,), 0.0, None)
+            sponsors = channel("github", d.name, f"https://github.com/sponsors/{d.name}")
+            out[d.key] = fund(d.name, sponsors, ecosystem=d.ecosystem)
         return out
 
     async def estimate() -> Estimate | None:
         return 2, "authors"
 
-    repos = Repositories({"acme/app": (dep("a"), dep("b"))})
+    repos = Repositories({"acme/app": (pypi("a"), pypi("b"))})
     planned = await plan_repositories(
         repos,
         default_config(),

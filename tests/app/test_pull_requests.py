@@ -22,11 +22,9 @@ from fundbot.jobs.pull_requests import (
 )
 from fundbot.model import (
     EXCLUSION_KINDS,
-    Dependency,
     DeveloperCount,
     Exclusion,
     ExclusionKind,
-    FundingChannel,
     PackageFunding,
     Plan,
 )
@@ -36,6 +34,7 @@ from fundbot.publish.publisher import StateKeeper
 from fundbot.render.text import PR_NO_LONGER
 from tests.app.harness import SHOP_PACKAGE_JSON, AppUnderTest, acme, app_under_test
 from tests.app.webhooks import example
+from tests.builders import channel, dep, fund, funding_map
 from tests.fakes.github import FakeGitHub, PullRequest, Repo
 from tests.fakes.registries import serve_npm, serve_pypi
 from tests.fakes.server import FakeServer
@@ -500,19 +499,19 @@ def test_file_broken_on_one_side_adds_nothing() -> None:
 
 
 def _funding(name: str, url: str | None, repository: str | None = None) -> PackageFunding:
-    channels = (FundingChannel("custom", url, None, "test"),) if url else ()
-    return PackageFunding("npm", name, repository, channels, 0.0)
+    """An npm package paid through `url` (a custom page), or unfunded without one."""
+    channels = (channel("custom", url=url),) if url else ()
+    return fund(name, *channels, repository=repository)
 
 
 def test_describe_keeps_only_additions_the_plan_can_fund() -> None:
     """Unfunded and org-owned additions are left out; a funded one shows its amounts."""
-    dep = Dependency("npm", "x", "1", "runtime", True, "package.json")
-    added = [replace(dep, name=n) for n in ("ours", "plain", "paid")]
-    funding = {
-        ("npm", "ours"): _funding("ours", "https://acme.example/give", "https://github.com/acme/o"),
-        ("npm", "plain"): _funding("plain", None),
-        ("npm", "paid"): _funding("paid", "https://paid.example/give"),
-    }
+    added = [dep(n) for n in ("ours", "plain", "paid")]
+    funding = funding_map(
+        _funding("ours", "https://acme.example/give", "https://github.com/acme/o"),
+        _funding("plain", None),
+        _funding("paid", "https://paid.example/give"),
+    )
     config = default_config()
     people = DeveloperCount(2, "configured")
     before = build_plan({}, funding, config, people, owner="acme")
@@ -556,12 +555,11 @@ MISLEADING = "would get less than `min_amount` (USD 100)"
 @pytest.mark.parametrize("kind", EXCLUSION_KINDS)
 def test_describe_offers_a_recipient_left_out_only_for_too_little_use(kind: ExclusionKind) -> None:
     """An addition whose recipient the plan left out is offered only for a too-little kind."""
-    dep = Dependency("npm", "x", "1", "runtime", True, "package.json")
-    channel = FundingChannel("github", "https://github.com/sponsors/x", "x", "test")
-    funding = {("npm", "x"): PackageFunding("npm", "x", None, (channel,), 0.0)}
+    sponsors = channel("github", "x", "https://github.com/sponsors/x")
+    funding = funding_map(fund("x", sponsors))
     plan = Plan(100, 1, "configured", "", 100, "USD", lines=())
     after = replace(plan, excluded=(Exclusion("github:x", MISLEADING, kind),))
-    result = describe_additions([dep], funding, plan, after, default_config())
+    result = describe_additions([dep("x")], funding, plan, after, default_config())
     offered = kind in ("below_minimum", "max_recipients")
     assert [(a.package, a.recipient, a.amount_after) for a in result] == (
         [("npm:x", None, None)] if offered else []

@@ -11,16 +11,17 @@ from fundbot.model import (
     Attribution,
     Dependency,
     Exclusion,
-    FundingChannel,
     PackageFunding,
     Plan,
     PlanLine,
     ScanError,
+    Scope,
     UnfundedPackage,
 )
 from fundbot.plan.build import build_plan, resolve_developers
 from fundbot.render.comment import PullRequestAddition
 from fundbot.render.issue import IssueContext
+from tests.builders import channel, dep, fund
 
 HOSTILE = "@everyone <img src=x onerror=alert(1)> `x` --> | [a](javascript:alert(1)) #1\n**b**"
 
@@ -258,11 +259,14 @@ def huge_plan(recipients: int = 4000, packages_each: int = 5) -> Plan:
 
 def additions() -> tuple[PullRequestAddition, ...]:
     """A PR adding a new recipient, more for an existing one, and one too small for a share."""
-    gh = FundingChannel(
-        "github", "https://github.com/sponsors/sindresorhus", "sindresorhus", "npm:funding"
+    gh = channel(
+        "github", "sindresorhus", "https://github.com/sponsors/sindresorhus", source="npm:funding"
     )
-    oc = FundingChannel(
-        "open_collective", "https://opencollective.com/webpack", "webpack", "github:fundingLinks"
+    oc = channel(
+        "open_collective",
+        "webpack",
+        "https://opencollective.com/webpack",
+        source="github:fundingLinks",
     )
     return (
         PullRequestAddition(
@@ -275,17 +279,24 @@ def additions() -> tuple[PullRequestAddition, ...]:
     )
 
 
-def _dep(name: str, scope: str = "runtime", direct: bool = True) -> Dependency:
+def _dep(name: str, scope: Scope = "runtime", direct: bool = True) -> Dependency:
     ecosystem, _, package = name.partition(":")
-    return Dependency(ecosystem, package, None, scope, direct, "manifest")  # type: ignore[arg-type]
+    return dep(
+        package, ecosystem=ecosystem, version=None, scope=scope, direct=direct, manifest="manifest"
+    )
 
 
 def _funding(name: str, *channels: tuple[str, str, str | None]) -> PackageFunding:
     ecosystem, _, package = name.partition(":")
-    found = tuple(FundingChannel(p, url, handle, "test") for p, url, handle in channels)
-    source = BUILT_SOURCES.get(name)
-    reason = None if found else f"no funding listed on {ecosystem}"
-    return PackageFunding(ecosystem, package, source, found, 0.0, unknown_reason=reason)
+    reason = None if channels else f"no funding listed on {ecosystem}"
+    return fund(
+        package,
+        *(channel(p, handle, url, source="test") for p, url, handle in channels),
+        ecosystem=ecosystem,
+        repository=BUILT_SOURCES.get(name),
+        checked_at=0.0,
+        unknown_reason=reason,
+    )
 
 
 def _gh(handle: str) -> tuple[str, str, str | None]:
@@ -293,7 +304,7 @@ def _gh(handle: str) -> tuple[str, str, str | None]:
 
 
 # Four repositories of one organisation and who their dependencies pay (as resolved).
-BUILT_USAGE: dict[str, list[tuple[str, str, bool]]] = {
+BUILT_USAGE: dict[str, list[tuple[str, Scope, bool]]] = {
     "acme/web": [
         ("npm:chalk", "runtime", True),
         ("npm:got", "runtime", True),
