@@ -108,7 +108,7 @@ async def test_3_a_full_scan_queued_before_the_uninstall_does_not_absorb_the_rei
         app.started.workers.start()
         await app.settle()
         store = app.started.context.store
-        assert [i for i, _, _ in await store.installations()] == [7]
+        assert [i.id for i in await store.installations()] == [7]
         assert await store.scans(7)
     (plan,) = github.bot_issues(PLAN)
     assert "pypi:httpx" in plan.body
