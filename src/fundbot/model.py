@@ -138,6 +138,11 @@ class FundingPlanOffer:
     channels: tuple[str, ...] = ()
 
 
+# Why a lookup failed, in a form code can act on (the reason text beside it is for people):
+# set where the failure happens (`FetchError.kind`) and carried to the unchecked label.
+UncheckedKind = Literal["unreachable", "rate_limited", "address_refused", "unreadable", "too_big"]
+
+
 @dataclass(frozen=True, slots=True)
 class PackageFunding:
     """Everything known about where one package's people accept money."""
@@ -149,6 +154,8 @@ class PackageFunding:
     checked_at: float  # unix time of the lookup
     unknown_reason: str | None = None  # why something could not be found out
     offers: tuple[FundingPlanOffer, ...] = ()
+    # What kind of failure `unknown_reason` is, when a lookup failed (see UncheckedKind).
+    unchecked_kind: UncheckedKind | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -232,16 +239,18 @@ class UnfundedPackage:
     # Why nothing is known: "no funding listed on pypi, github", or a lookup that failed
     # ("crates.io: connection failed after 4 attempts"), which the next run retries.
     reason: str | None = None
+    unchecked_kind: UncheckedKind | None = None  # set when the lookup failed
+
+    @property
+    def label(self) -> str:
+        """The short, countable form of why it is unchecked (see `unchecked_label`)."""
+        return unchecked_label(self.reason, self.unchecked_kind)
 
     @property
     def unchecked(self) -> bool:
         """True when the lookup itself failed: nobody knows yet whether it accepts money."""
         return self.reason is not None and not self.reason.startswith(CHECKED_REASONS)
 
-
-# Why a lookup failed, in a form code can act on (the reason text beside it is for people):
-# set where the failure happens (`FetchError.kind`) and carried to the unchecked label.
-UncheckedKind = Literal["unreachable", "rate_limited", "address_refused", "unreadable", "too_big"]
 
 # Reasons that are answers, not failures: the package was looked up and has no funding.
 CHECKED_REASONS: Final[tuple[str, ...]] = ("no funding listed", "not found on", "no source for")
@@ -253,11 +262,22 @@ OFFLINE_STEM: Final = "offline: not in cache"
 NOT_LOOKED_UP: Final = "not looked up"
 
 
-def unchecked_label(reason: str | None) -> str:
+# The label of each kind of failure, after where it happened (`pypi rate-limited`).
+UNCHECKED_LABELS: Final[dict[UncheckedKind, str]] = {
+    "unreachable": "unreachable",
+    "rate_limited": "rate-limited",
+    "address_refused": "address refused",
+    "unreadable": "answered unreadably",
+    "too_big": "unreachable",  # as before kinds existed: an answer it could not take
+}
+
+
+def unchecked_label(reason: str | None, kind: UncheckedKind | None = None) -> str:
     """The short, countable form of why a package could not be checked.
 
     Failure reasons read `<where>: <what happened>` (`crates.io: connection failed …`,
-    `npm: HTTP 429 after 4 attempts`); the label keeps where and the kind of failure.
+    `npm: HTTP 429 after 4 attempts`); the label keeps where, and the kind of failure that
+    the lookup recorded (`kind`; none recorded reads as unreachable).
     """
     text = (reason or "").split(";")[0].strip()
     if text.startswith(GITHUB_NOT_CONSULTED):
@@ -272,14 +292,7 @@ def unchecked_label(reason: str | None) -> str:
         where, what = text.split(" ")[0], text
     if not text:
         return NOT_LOOKED_UP
-    lowered = what.casefold()
-    if "429" in lowered or "rate limit" in lowered or "rate-limit" in lowered:
-        return f"{where} rate-limited"
-    if "refused" in lowered and "address" in lowered:
-        return f"{where} address refused"
-    if "unreadable" in lowered or "invalid json" in lowered:
-        return f"{where} answered unreadably"
-    return f"{where} unreachable"
+    return f"{where} {UNCHECKED_LABELS[kind or 'unreachable']}"
 
 
 # Why a package or recipient is left out of a plan. Closed set, so that code can act on the

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from fundbot.model import UnfundedPackage
 from fundbot.resolve.address_guard import (
     GuardedResolver,
     IPAddress,
@@ -21,10 +22,12 @@ from fundbot.resolve.address_guard import (
     is_public,
     url_refusal,
 )
+from fundbot.resolve.base import PackageQuery
 from fundbot.resolve.http import FetchError, HttpClient
-from fundbot.resolve.resolver import new_session
+from fundbot.resolve.resolver import Resolver, new_session
 from fundbot.resolve.sources.golang import GoSource
 from fundbot.settings import Settings
+from fundbot.storage.funding_cache import FundingCache
 from tests.fakes.registries import registry_settings
 from tests.fakes.server import FakeServer, RefusingPort
 from tests.resolve.conftest import lookup_one
@@ -370,3 +373,27 @@ async def test_a_see_other_redirect_turns_a_post_into_a_get(
     fake.add("GET", "/npm/answer", json={"ok": 1})
     assert (await client.post_json(fake.url + "/graphql", {"q": 1})).json() == {"ok": 1}
     assert fake.requests[1].body == b""
+
+
+async def test_a_refused_vanity_host_reaches_the_plan_as_address_refused(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """Through the resolver: the refusal's kind is carried to the package, whose unchecked
+    label is `go address refused`."""
+    settings = registry_settings(fake, tmp_path).with_overrides(
+        go_get_url="https://{path}?go-get=1"
+    )
+    dns = FakeDNS({"internal.corp": _one("10.20.30.40")})
+    cache = FundingCache(settings)
+    try:
+        async with _session(settings, dns) as session:
+            resolver = Resolver(settings, HttpClient(session, settings), cache, sources=[GoSource])
+            found = await resolver.resolve([PackageQuery("go", "internal.corp/tools/x")])
+    finally:
+        cache.close()
+    funding = found[("go", "internal.corp/tools/x")]
+    assert funding.unchecked_kind == "address_refused"
+    entry = UnfundedPackage(
+        "go:internal.corp/tools/x", 1.0, None, (), funding.unknown_reason, funding.unchecked_kind
+    )
+    assert entry.label == "go address refused"

@@ -16,7 +16,6 @@ from fundbot.model import (
     Plan,
     ScanResult,
     UnfundedPackage,
-    unchecked_label,
     unconfirmed_account,
 )
 from fundbot.render.text import coverage_sentence, monthly_amounts
@@ -69,7 +68,7 @@ def unchecked_summary(unchecked: tuple[UnfundedPackage, ...]) -> str | None:
     failing host is named (the main ecosystem must never hide behind "and 1 more")."""
     if not unchecked:
         return None
-    counts = Counter(unchecked_label(u.reason) for u in unchecked)
+    counts = Counter(u.label for u in unchecked)
     shown = ", ".join(f"{label} ({n:,})" for label, n in sorted(counts.items(), key=_most))
     return f"{plural(len(unchecked), 'package')} could not be checked: {shown}"
 

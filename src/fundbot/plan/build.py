@@ -256,8 +256,10 @@ def _classify(
         elif channel is None:
             repository = info.repository if info is not None else None
             why = info.unknown_reason if info is not None else "not looked up"
+            kind = info.unchecked_kind if info is not None else None
+            repos = tuple(sorted(per_repo))
             unfunded.append(
-                UnfundedPackage(pkg, weighed.value(total), repository, tuple(sorted(per_repo)), why)
+                UnfundedPackage(pkg, weighed.value(total), repository, repos, why, kind)
             )
         else:
             chosen[pkg] = channel

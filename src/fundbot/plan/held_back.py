@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
-from fundbot.model import HeldBack, UnfundedPackage, unchecked_label
+from fundbot.model import HeldBack, UnfundedPackage
 
 
 def hold_back(
@@ -24,6 +24,6 @@ def hold_back(
         return HeldBack()
     share = Fraction(max(budget, 0) * unknown, total)
     amount = int(share + Fraction(1, 2))  # round half up, exactly
-    reasons = Counter(unchecked_label(u.reason) for u in unchecked)
+    reasons = Counter(u.label for u in unchecked)
     ranked = tuple(sorted(reasons.items(), key=lambda item: (-item[1], item[0])))
     return HeldBack(amount, len(unchecked), ranked, float(Fraction(checked, total)))

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
 
-from fundbot.model import Plan, unchecked_label
+from fundbot.model import Plan
 from fundbot.render.markdown import github_handle
 
 # The Pledge report moved to render/pledge.py; imported from here by older callers.
@@ -129,11 +129,16 @@ def plan_json(
         "notes": list(plan.notes),
         "lines": lines,
         # Only packages that were checked and have no channel; unknown is not unfunded.
-        "unfunded": [asdict(u) | {"repositories": list(u.repositories)} for u in plan.unfunded],
+        # (`unchecked_kind` is None for them: a checked package has no failure to name.)
+        "unfunded": [
+            {k: v for k, v in asdict(u).items() if k != "unchecked_kind"}
+            | {"repositories": list(u.repositories)}
+            for u in plan.unfunded
+        ],
         "unchecked": [
             {
                 "package": u.package,
-                "reason": unchecked_label(u.reason),
+                "reason": u.label,
                 "detail": u.reason,
                 "weight": u.weight,
                 "repositories": list(u.repositories),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from fundbot.model import FundingChannel, FundingPlanOffer
+from fundbot.model import FundingChannel, FundingPlanOffer, UncheckedKind
 
 PackageKey = tuple[str, str]  # (ecosystem, normalised name)
 
@@ -34,6 +34,8 @@ class Finding:
     offers: tuple[FundingPlanOffer, ...] = ()
     not_found: bool = False  # the source answered that the package does not exist
     error: str | None = None  # the source failed for this package; why, in one line
+    # What kind of failure (None: unreachable); beside the text, so not part of equality.
+    error_kind: UncheckedKind | None = field(default=None, compare=False)
 
 
 class Source(Protocol):

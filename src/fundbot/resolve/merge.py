@@ -7,7 +7,13 @@ from dataclasses import dataclass, field, replace
 from typing import Final
 
 from fundbot.links.urls import github_repository, normalize_url
-from fundbot.model import TO_CONFIRM, FundingChannel, FundingPlanOffer, PackageFunding
+from fundbot.model import (
+    TO_CONFIRM,
+    FundingChannel,
+    FundingPlanOffer,
+    PackageFunding,
+    UncheckedKind,
+)
 from fundbot.resolve.base import Finding, PackageQuery
 from fundbot.resolve.sources.github import Repo, sponsor_button_repository
 
@@ -24,6 +30,8 @@ class Merged:
     channels: dict[str, FundingChannel] = field(default_factory=dict)
     offers: list[FundingPlanOffer] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # The kind of the first error: the one the reason (and its label) starts with.
+    error_kind: UncheckedKind | None = None
     not_found_on: list[str] = field(default_factory=list)
     asked: list[str] = field(default_factory=list)
     github_skipped: bool = False
@@ -32,7 +40,7 @@ class Merged:
     def add(self, source: str, finding: Finding) -> None:
         self.asked.append(source)
         if finding.error:
-            self.errors.append(finding.error)
+            self._error(finding)
         if finding.not_found:
             self.not_found_on.append(source)
         if self.repository is None and finding.repository:
@@ -41,6 +49,11 @@ class Merged:
             # First found_via wins: registry metadata before GitHub's copy of the same link.
             self.channels.setdefault(normalize_url(channel.url) or channel.url, channel)
         self.offers += [o for o in finding.offers if o not in self.offers]
+
+    def _error(self, finding: Finding) -> None:
+        if not self.errors:
+            self.error_kind = finding.error_kind or "unreachable"
+        self.errors.append(finding.error or "")
 
     @property
     def github_repo(self) -> Repo | None:
@@ -67,7 +80,7 @@ class Merged:
             mine = target == self.github_repo
             answer = own if mine else others.get(target)
             if not mine and answer is not None and answer.error and answer.error not in self.errors:
-                self.errors.append(answer.error)
+                self._error(answer)
             resolved = [
                 c if mine else replace(c, found_via=channel.found_via)
                 for c in (answer.channels if answer is not None else ())
@@ -104,6 +117,7 @@ class Merged:
             now,
             self._reason(),
             tuple(self.offers),
+            self.error_kind if self.errors else None,
         )
 
     def _reason(self) -> str | None:

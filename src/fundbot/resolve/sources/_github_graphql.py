@@ -13,7 +13,7 @@ from fundbot.links.funding_json import parse_funding_json
 from fundbot.links.funding_yml import parse_funding_yml
 from fundbot.links.platforms import channel_from_platform
 from fundbot.links.urls import github_repository, normalize_url
-from fundbot.model import FundingChannel, FundingPlanOffer
+from fundbot.model import FundingChannel, FundingPlanOffer, UncheckedKind
 from fundbot.resolve.base import Finding
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class RepoAnswer:
     offers: tuple[FundingPlanOffer, ...] = ()
     not_found: bool = False
     error: str | None = None
+    error_kind: UncheckedKind | None = None
 
 
 @dataclass
@@ -183,6 +184,7 @@ def finding(answer: RepoAnswer | None) -> Finding:
         offers=answer.offers,
         not_found=answer.not_found,
         error=answer.error,
+        error_kind=answer.error_kind,
     )
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fundbot.errors import FundbotError
 from fundbot.links.platforms import channel_from_platform, channel_from_url
 from fundbot.links.urls import github_repository, repository_from_url
-from fundbot.model import FundingChannel
+from fundbot.model import FundingChannel, UncheckedKind
 from fundbot.resolve.base import Finding, PackageKey, PackageQuery
 from fundbot.resolve.http import FetchError, HttpClient, Response
 from fundbot.settings import Settings
@@ -35,6 +35,10 @@ class NotFound(FundbotError):
 
 class SourceFailed(FundbotError):
     """The registry could not answer for this package; the message says why."""
+
+    def __init__(self, reason: str, kind: UncheckedKind = "unreachable") -> None:
+        self.kind: UncheckedKind = kind
+        super().__init__(reason)
 
 
 class RegistrySource:
@@ -69,13 +73,13 @@ class RegistrySource:
         except NotFound:
             return Finding(not_found=True)
         except SourceFailed as exc:
-            return Finding(error=f"{self.NAME}: {exc}")
+            return Finding(error=f"{self.NAME}: {exc}", error_kind=exc.kind)
         except FetchError as exc:
-            return Finding(error=f"{self.NAME}: {exc.reason}")
+            return Finding(error=f"{self.NAME}: {exc.reason}", error_kind=exc.kind)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             # A document shaped unlike the registry's own: that package only is unknown.
             log.warning("unreadable registry answer", extra={"package": query.name, "error": exc})
-            return Finding(error=f"{self.NAME}: unreadable answer")
+            return Finding(error=f"{self.NAME}: unreadable answer", error_kind="unreadable")
 
     async def find(self, query: PackageQuery) -> Finding:
         raise NotImplementedError
@@ -87,7 +91,8 @@ class RegistrySource:
         if response.status in NOT_FOUND_STATUSES:
             raise NotFound(url)
         if response.status != 200:
-            raise SourceFailed(f"HTTP {response.status}")
+            kind: UncheckedKind = "rate_limited" if response.status == 429 else "unreachable"
+            raise SourceFailed(f"HTTP {response.status}", kind)
         return response
 
     async def fetch_json(self, url: str) -> Any:
@@ -95,7 +100,7 @@ class RegistrySource:
         try:
             return response.json()
         except FetchError:
-            raise SourceFailed("invalid JSON") from None
+            raise SourceFailed("invalid JSON", "unreadable") from None
 
 
 def plausible_name(name: str) -> bool:

@@ -15,7 +15,7 @@ def parse(body: bytes, what: str) -> Element:
     try:
         return fromstring(body)
     except (ParseError, DefusedXmlException, ValueError):
-        raise SourceFailed(f"invalid XML in {what}") from None
+        raise SourceFailed(f"invalid XML in {what}", "unreadable") from None
 
 
 def child(element: Element | None, *path: str) -> Element | None:

@@ -19,7 +19,7 @@ class CratesSource(RegistrySource):
         )
         crate = document.get("crate") if isinstance(document, dict) else None
         if not isinstance(crate, dict):
-            return Finding(error=f"{self.NAME}: unreadable answer")
+            return Finding(error=f"{self.NAME}: unreadable answer", error_kind="unreadable")
         return Finding(
             repository=first_repository([crate.get("repository"), crate.get("homepage")])
         )

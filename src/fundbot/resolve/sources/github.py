@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from fundbot.links.urls import github_repository
-from fundbot.model import ECOSYSTEMS
+from fundbot.model import ECOSYSTEMS, UncheckedKind
 from fundbot.resolve.base import Finding, PackageKey, PackageQuery
 from fundbot.resolve.http import FetchError, HttpClient
 from fundbot.resolve.sources._github_graphql import RATE_LIMITED as RATE_LIMITED
@@ -91,7 +91,10 @@ class GitHubSource:
                     for task in done:
                         answers.update(task.result())
                 if not running and not self._can_launch(0):
-                    stop = RepoAnswer(error=RATE_LIMITED.format(reset=self.reset_at or "unknown"))
+                    stop = RepoAnswer(
+                        error=RATE_LIMITED.format(reset=self.reset_at or "unknown"),
+                        error_kind="rate_limited",
+                    )
                     answers.update((repo, stop) for rest in chunks[index:] for repo in rest)
                     log.warning("GitHub rate limit reached", extra={"reset_at": self.reset_at})
                     break
@@ -117,15 +120,18 @@ class GitHubSource:
         try:
             body = await self._post(batch.query())
         except FetchError as exc:
-            return dict.fromkeys(batch.repos, RepoAnswer(error=f"GitHub: {exc.reason}"))
+            answer = RepoAnswer(error=f"GitHub: {exc.reason}", error_kind=exc.kind)
+            return dict.fromkeys(batch.repos, answer)
         self._read_rate_limit(body)
         data = body.get("data") if isinstance(body.get("data"), dict) else None
         failed = alias_errors(body.get("errors"))
         if data is None:
             reason = batch_error(body.get("errors"), self.reset_at)
+            kind: UncheckedKind = "unreachable"
             if reason.startswith("GitHub rate limit"):
                 self.remaining = 0
-            return dict.fromkeys(batch.repos, RepoAnswer(error=reason))
+                kind = "rate_limited"
+            return dict.fromkeys(batch.repos, RepoAnswer(error=reason, error_kind=kind))
         defaults = {owner: owner_default(data.get(f"o{i}")) for i, owner in enumerate(batch.owners)}
         return {
             repo: repo_answer(data.get(f"r{i}"), failed.get(f"r{i}"), defaults.get(repo[0], ()))
@@ -142,7 +148,10 @@ class GitHubSource:
             self.remaining = 0
             self.reset_at = response.headers.get("x-ratelimit-reset") or self.reset_at
         if response.status != 200:
-            raise FetchError(self.settings.github_graphql_url, _status_reason(response.status))
+            kind: UncheckedKind = "rate_limited" if response.status in (403, 429) else "unreachable"
+            raise FetchError(
+                self.settings.github_graphql_url, _status_reason(response.status), kind=kind
+            )
         body = response.json()
         if not isinstance(body, dict):
             raise FetchError(self.settings.github_graphql_url, "answer is not a JSON object")

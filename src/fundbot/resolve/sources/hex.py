@@ -28,7 +28,7 @@ class HexSource(RegistrySource):
         )
         meta = document.get("meta") if isinstance(document, dict) else None
         if not isinstance(meta, dict):
-            return Finding(error=f"{self.NAME}: unreadable answer")
+            return Finding(error=f"{self.NAME}: unreadable answer", error_kind="unreadable")
         pairs = labelled_links(meta.get("links"))
         funding = labelled_funding(pairs)
         return finding(first_repository(url for _, url in pairs), urls_funding(funding, FOUND_VIA))

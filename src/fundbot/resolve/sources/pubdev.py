@@ -27,7 +27,7 @@ class PubDevSource(RegistrySource):
         latest = document.get("latest") if isinstance(document, dict) else None
         pubspec = latest.get("pubspec") if isinstance(latest, dict) else None
         if not isinstance(pubspec, dict):
-            return Finding(error=f"{self.NAME}: unreadable answer")
+            return Finding(error=f"{self.NAME}: unreadable answer", error_kind="unreadable")
         funding = pubspec.get("funding")
         declared = urls_funding(funding if isinstance(funding, list) else [], FOUND_VIA)
         urls = [pubspec.get("repository"), pubspec.get("homepage")]

@@ -33,7 +33,7 @@ class PyPISource(RegistrySource):
         )
         info = document.get("info") if isinstance(document, dict) else None
         if not isinstance(info, dict):
-            return Finding(error=f"{self.NAME}: unreadable answer")
+            return Finding(error=f"{self.NAME}: unreadable answer", error_kind="unreadable")
         urls = labelled_links(info.get("project_urls"))
         funding = labelled_funding(urls)
         return finding(repository(urls, info.get("home_page")), urls_funding(funding, FOUND_VIA))

@@ -27,7 +27,7 @@ class RubyGemsSource(RegistrySource):
             f"{self.settings.rubygems_url}/api/v1/gems/{segment(query.name)}.json"
         )
         if not isinstance(gem, dict):
-            return Finding(error=f"{self.NAME}: unreadable answer")
+            return Finding(error=f"{self.NAME}: unreadable answer", error_kind="unreadable")
         metadata = gem.get("metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
         # The top-level fields mirror the gemspec metadata; older gems have only one of them.
