@@ -78,6 +78,7 @@ class FundbotConfig:
     min_fundable: int
     issue_title: str
     plan_issue_title: str
+    show_private_repositories: bool
     labels: tuple[str, ...]
     pull_request_comments: bool
     sponsors_frequency: SponsorsFrequency

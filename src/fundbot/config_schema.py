@@ -245,6 +245,7 @@ SCHEMA: Final[dict[str, Checker]] = {
     "min_fundable": whole(1),
     "issue_title": text(None, "a non-empty title of at most 256 characters"),
     "plan_issue_title": text(None, "a non-empty title of at most 256 characters"),
+    "show_private_repositories": boolean,
     "labels": list_of(_LABEL, "label names", unique=True, limit=20),
     "pull_request_comments": boolean,
     "sponsors_frequency": choice(SPONSORS_FREQUENCIES),

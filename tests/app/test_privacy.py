@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fundbot.render.data_block import parse_data_block
 from tests.app.harness import acme, app_under_test, serve_registry_fixtures
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.server import FakeServer
@@ -135,3 +136,77 @@ async def test_5_cannot_read_and_does_not_exist_look_the_same(
             "an existing settings file in a repository of the same owner that the App can read",
         ]
     ]
+
+
+# -- 6. a public plan repository does not reveal private ones -----------------------------------
+VAULT = "acme/vault"
+
+
+def with_private_repository(org_config: str) -> FakeGitHub:
+    """acme with a public `.github` and shop, and a private repository using django (which
+    nothing public uses) and flask (which the shop uses too)."""
+    github = FakeGitHub()
+    repos = acme()
+    repos[1].files = {".github/fundbot.yml": org_config}
+    vault = Repo(
+        VAULT,
+        files={"requirements.txt": "django==5.0\nflask==3.0.0\n", "broken/package.json": "{"},
+        private=True,
+    )
+    github.add_installation(7, "acme", [*repos, vault])
+    return github
+
+
+async def plan_issue(
+    fake: FakeServer, data_dir: Path, github: FakeGitHub, org_config: str
+) -> tuple[str, str]:
+    """The plan issue's body, and the vault's own issue body, under this org config."""
+    github.repo(PLAN).files[".github/fundbot.yml"] = org_config
+    async with app_under_test(fake, data_dir, github) as app:
+        await app.install()
+    (plan,) = github.bot_issues(PLAN)
+    (vault,) = github.bot_issues(VAULT)
+    return plan.body, vault.body
+
+
+def amounts(body: str) -> list[tuple[str, int]]:
+    found = parse_data_block(body)
+    assert found is not None
+    return [(line["recipient"], line["amount_usd_per_year"]) for line in found["lines"]]
+
+
+async def test_6_a_public_plan_issue_names_no_private_repository_or_its_packages(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """The plan issue in the public `.github` says "private repositories (1)" where the
+    vault and django would be (tables, reasons, files, data block), with every amount as
+    the opt-in (`show_private_repositories: true`) plan gives it."""
+    serve_registry_fixtures(fake)
+    github = with_private_repository("developers: 5\n")
+    shown, _ = await plan_issue(
+        fake, tmp_path / "shown", github, "developers: 5\nshow_private_repositories: true\n"
+    )
+    hidden, vault_issue = await plan_issue(fake, tmp_path / "hidden", github, "developers: 5\n")
+    # The recipient (django's fundraising page) stays, as every recipient line does.
+    for secret in (VAULT, "pypi:django", "broken/package.json"):
+        assert secret in shown
+        assert secret not in hidden
+    assert "private repositories (1)" in hidden
+    assert "pypi:flask" in hidden  # the shop uses it too: not only private repositories'
+    assert amounts(hidden) == amounts(shown)
+    assert amounts(hidden)  # a plan with recipients, django's among them
+    assert "pypi:django" in vault_issue  # the vault's own (private) issue shows it all
+
+
+async def test_6_a_private_plan_repository_names_everything(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    github = with_private_repository("developers: 5\n")
+    github.repo(PLAN).private = True
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await app.install()
+    (plan,) = github.bot_issues(PLAN)
+    assert VAULT in plan.body
+    assert "pypi:django" in plan.body
+    assert "private repositories (" not in plan.body

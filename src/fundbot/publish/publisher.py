@@ -18,6 +18,7 @@ from fundbot.config import FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
 from fundbot.github.reading import RepoInfo
+from fundbot.graph import package_id
 from fundbot.model import Plan
 from fundbot.publish.decide import body_hash
 from fundbot.publish.issues import find_issue, publish_issue
@@ -25,7 +26,8 @@ from fundbot.render.commands import clean_state
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, marker, parse_data_block
 from fundbot.render.issue import issue_title, render_plan_issue, render_repository_issue
-from fundbot.storage.store import IssueRef, Store
+from fundbot.render.private import Privacy, privacy
+from fundbot.storage.store import IssueRef, Store, StoredScan
 
 if TYPE_CHECKING:  # PostgreSQL's are imported only when DATABASE_URL is set
     from fundbot.storage.pg_store import PgStore
@@ -161,6 +163,8 @@ class Publisher:
             (s.full_name, "issues disabled") for s in scans if not s.info.get("has_issues", True)
         ]
         state = await self.state.load(gh, installation_id, owner, config.plan_repository)
+        # A public plan repository (the org's `.github` often is) names no private one.
+        public = target.info.get("private") is False and not config.show_private_repositories
         ctx = IssueContext(
             owner=owner,
             repository=None,
@@ -168,6 +172,7 @@ class Publisher:
             skipped_repositories=tuple((n, str(r)) for n, r in skipped),
             state=state,
             frequency=config.sponsors_frequency,
+            privacy=scans_privacy(scans) if public else None,
         )
         body = render_plan_issue(plan, ctx)
         await self._write(
@@ -226,3 +231,16 @@ class Publisher:
         if remembered is not None:
             ref = IssueRef(remembered.number, "")
             await self.store.save_issue(installation_id, repository, mark, ref)
+
+
+def scans_privacy(scans: Sequence[StoredScan]) -> Privacy:
+    """Private-ness as GitHub's repository data said it (a scan that does not say counts as
+    private), and the packages each repository uses."""
+    return privacy(
+        (
+            s.full_name,
+            s.info.get("private") is not False,
+            (package_id(d.ecosystem, d.name) for d in s.dependencies),
+        )
+        for s in scans
+    )

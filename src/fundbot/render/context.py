@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from fundbot.config import SETTINGS_PATH
 from fundbot.errors import ConfigProblem
+from fundbot.render.private import Privacy
 
 Frequency = Literal["monthly", "one-time"]
 
@@ -30,6 +31,8 @@ class IssueContext:
     # False for text read outside GitHub (`fundbot scan --format markdown`): no tick boxes
     # that nobody will act on.
     interactive: bool = True
+    # Set for a plan issue in a public repository: what it may not name (None: everything).
+    privacy: Privacy | None = None
 
 
 def state_ids(state: Mapping[str, Any], key: str) -> frozenset[str]:

@@ -11,6 +11,7 @@ from fundbot.render.commands import commands_section
 from fundbot.render.context import IssueContext
 from fundbot.render.data_block import Kind, fit_data, marker, plan_data
 from fundbot.render.markdown import escape, first_few, fit_body, link, table
+from fundbot.render.private import hide_private, hide_skipped
 from fundbot.render.text import NO_LINES, money, monthly_amounts, platform_name, strong_money
 from fundbot.words import plural
 
@@ -37,7 +38,14 @@ def issue_title(kind: Kind, scope: str) -> str:
 
 
 def render_plan_issue(plan: Plan, ctx: IssueContext) -> str:
-    """The organisation's plan: every recipient, what was left out, what went wrong."""
+    """The organisation's plan: every recipient, what was left out, what went wrong.
+
+    With `ctx.privacy` (a public plan repository) private repositories, and packages only
+    they use, are folded into "private repositories (N)" everywhere, files and data block
+    included; every amount stays as it is."""
+    if ctx.privacy is not None:
+        plan = hide_private(plan, ctx.privacy)
+        ctx = replace(ctx, skipped_repositories=hide_skipped(ctx.skipped_repositories, ctx.privacy))
     parts = [
         marker("plan", ctx.owner),
         sections.held_back_sentence(plan),
