@@ -247,6 +247,7 @@ def test_package_lock_flags_dedup_and_direct() -> None:
         ("q", "1.0.0", "optional", False, None),
         ("a", "1.5.0", "runtime", False, None),
         ("a", "2.0.0", "runtime", True, None),
+        ("@x/m", None, "runtime", False, "path"),
     ]
 
 

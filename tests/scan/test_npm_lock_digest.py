@@ -46,6 +46,7 @@ def test_odd_entries_read_as_the_one_by_one_walk_reads_them() -> None:
         ("b", "2.0.0", "runtime", True, "git"),
         ("d", None, "runtime", False, None),
         ("integrity", "1", "runtime", True, None),
+        ("c", None, "runtime", False, "path"),
     ]
 
 

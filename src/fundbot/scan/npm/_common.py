@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final
 from urllib.parse import unquote
 
 from fundbot.model import Dependency, Scope, SkipReason
@@ -29,8 +29,9 @@ _PATH_PREFIXES: Final = ("file:", "link:", "portal:", "exec:", "./", "../", "/",
 _GIT_HOSTS: Final = ("github.com/", "gitlab.com/", "bitbucket.org/")
 _TARBALL_MARKERS: Final = (".tgz", ".tar.gz", ".tar", "/tarball/", "/archive/", "/-/")
 
-# (name, version) -> [scope, direct, skip_reason]; mutable values so merging is in place.
-Found = dict[tuple[str, str | None], list[object]]
+# (name, version) -> [scope, direct, skip_reason, required names or None]; mutable values
+# so merging is in place. None: the format records no edges for the entry.
+Found = dict[tuple[str, str | None], list[Any]]
 
 new_object = object.__new__
 # Member descriptors write a slot directly: a frozen dataclass's __init__ goes through
@@ -130,14 +131,21 @@ def add(
     scope: str,
     direct: bool,
     skip: SkipReason | None,
+    requires: set[str] | None = None,
 ) -> None:
-    """Record one occurrence, merging with an earlier one of the same (name, version)."""
+    """Record one occurrence, merging with an earlier one of the same (name, version): the
+    same version installed twice requires the union of what each install requires."""
     key = (name, version)
     seen = found.get(key)
     if seen is None:
-        found[key] = [scope, direct, skip]
+        found[key] = [scope, direct, skip, requires]
         return
     merge(seen, scope, direct)
+    if requires is not None:
+        if seen[3] is None:
+            seen[3] = requires
+        else:
+            seen[3] |= requires
 
 
 def merge(seen: list[object], scope: str, direct: bool) -> None:
@@ -153,7 +161,7 @@ def build(path: str, found: Found) -> list[Dependency]:
     set_eco, set_name, set_version, set_scope, set_direct, set_manifest, set_skip = SLOT_SETTERS
     out: list[Dependency] = []
     append = out.append
-    for (name, version), (scope, direct, skip) in found.items():
+    for (name, version), (scope, direct, skip, requires) in found.items():
         dep = new_object(Dependency)
         set_eco(dep, ECOSYSTEM)
         set_name(dep, name)
@@ -162,6 +170,12 @@ def build(path: str, found: Found) -> list[Dependency]:
         set_direct(dep, direct)
         set_manifest(dep, path)
         set_skip(dep, skip)
-        SET_REQUIRES(dep, None)
+        SET_REQUIRES(dep, None if requires is None else names_tuple(requires, name))
         append(dep)
     return out
+
+
+def names_tuple(names: set[str], own: str) -> tuple[str, ...]:
+    """Sorted required names, the entry itself left out (a package may list itself)."""
+    names.discard(own)
+    return tuple(sorted(names))

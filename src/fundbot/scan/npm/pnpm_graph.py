@@ -1,79 +1,90 @@
-"""pnpm-lock v9 dropped the `dev` flag: recover scopes by walking the snapshot graph."""
+"""The pnpm-lock graph: which packages each package requires, and the scope a walk from the
+importers gives each one (v9 dropped the `dev` flag; v5 and v6 still write it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-_SECTIONS = (("dependencies", False), ("optionalDependencies", False), ("devDependencies", True))
+# Importer sections, strongest first: a package reached from a runtime declaration is
+# runtime however else it is reached; only devDependencies reaching it make it dev.
+_ROOT_SECTIONS = (
+    ("dependencies", "runtime"),
+    ("optionalDependencies", "optional"),
+    ("devDependencies", "dev"),
+)
+_EDGE_SECTIONS = ("dependencies", "optionalDependencies")
 
 
-def v9_scopes(importers: Any, snapshots: Any) -> dict[str, str]:
-    """Package key (`name@version`) -> `dev` or `optional`; packages absent are runtime.
+def node_key(name: str, ref: str, major: int) -> str | None:
+    """The `packages` (v5, v6) or `snapshots` (v9) key a dependency `name: ref` points at;
+    None for a `link:` to a folder of the project, which has no entry."""
+    if ref.startswith("link:"):
+        return None
+    bare = ref.split("(", 1)[0]
+    if major >= 9:
+        # `string-width@4.2.3` (an alias) and `x@file:lib` are keys already.
+        return ref if bare.find("@", 1) > 0 and "://" not in bare else f"{name}@{ref}"
+    if ref.startswith(("/", "file:", "github.com/")) or "://" in ref:
+        return ref
+    return f"/{name}@{ref}" if major >= 6 else f"/{name}/{ref}"
 
-    A package is dev when only devDependencies reach it, and optional when every snapshot of
-    it says so (pnpm writes `optional: true` on those). Linear in the size of the graph.
-    """
-    if not isinstance(snapshots, dict) or not isinstance(importers, dict):
-        return {}
-    prod = _reach(_roots(importers, dev=False), snapshots)
-    dev = _reach(_roots(importers, dev=True), snapshots)
+
+def base_key(key: str, major: int) -> str:
+    """A v9 snapshot key without its peer suffix is the `packages` key."""
+    if major < 9:
+        return key
+    cut = key.find("(")
+    return key[:cut] if cut > 0 else key
+
+
+def edges(nodes: Any, major: int) -> dict[str, list[tuple[str, str | None]]]:
+    """Node key -> [(name required, node key it resolves to)], from `dependencies` and
+    `optionalDependencies` (pnpm writes resolved peers among them)."""
+    graph: dict[str, list[tuple[str, str | None]]] = {}
+    if not isinstance(nodes, dict):
+        return graph
+    for key, entry in nodes.items():
+        children: list[tuple[str, str | None]] = []
+        if isinstance(entry, dict):
+            for section in _EDGE_SECTIONS:
+                deps = entry.get(section)
+                if isinstance(deps, dict):
+                    children.extend(
+                        (str(n), node_key(str(n), str(r), major)) for n, r in deps.items()
+                    )
+        graph[str(key)] = children
+    return graph
+
+
+def walk_scopes(
+    importers: dict[Any, Any], graph: dict[str, list[tuple[str, str | None]]], major: int
+) -> dict[str, str]:
+    """Base key -> the strongest importer section that reaches it (`runtime`, `optional`,
+    `dev`); keys no importer reaches are absent. Linear in the size of the graph."""
     scopes: dict[str, str] = {}
-    optional: set[str] = set()
-    required: set[str] = set()
-    for key, snap in snapshots.items():
-        base = _base(str(key))
-        if base in dev and base not in prod:
-            scopes[base] = "dev"
-        (optional if isinstance(snap, dict) and snap.get("optional") is True else required).add(
-            base
-        )
-    for base in optional - required:
-        scopes.setdefault(base, "optional")
+    for section, scope in _ROOT_SECTIONS:
+        stack = _roots(importers, section, major)
+        seen: set[str] = set()
+        while stack:
+            key = stack.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            scopes.setdefault(base_key(key, major), scope)
+            stack.extend(child for _n, child in graph.get(key, ()) if child is not None)
     return scopes
 
 
-def _roots(importers: dict[Any, Any], dev: bool) -> list[str]:
+def _roots(importers: dict[Any, Any], section: str, major: int) -> list[str]:
     roots = []
     for importer in importers.values():
-        if not isinstance(importer, dict):
+        names = importer.get(section) if isinstance(importer, dict) else None
+        if not isinstance(names, dict):
             continue
-        for section, is_dev in _SECTIONS:
-            names = importer.get(section)
-            if is_dev == dev and isinstance(names, dict):
-                for name, value in names.items():
-                    ref = value.get("version") if isinstance(value, dict) else value
-                    if isinstance(ref, str):
-                        roots.append(_snapshot_key(str(name), ref))
+        for name, value in names.items():
+            ref = value.get("version") if isinstance(value, dict) else value
+            if isinstance(ref, str):
+                key = node_key(str(name), ref, major)
+                if key is not None:
+                    roots.append(key)
     return roots
-
-
-def _reach(roots: list[str], snapshots: dict[Any, Any]) -> set[str]:
-    """Package keys reachable from the roots (snapshot keys carry peer suffixes)."""
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        key = stack.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        snap = snapshots.get(key)
-        if not isinstance(snap, dict):
-            continue
-        for section in ("dependencies", "optionalDependencies"):
-            deps = snap.get(section)
-            if isinstance(deps, dict):
-                stack.extend(
-                    _snapshot_key(str(n), r) for n, r in deps.items() if isinstance(r, str)
-                )
-    return {_base(key) for key in seen}
-
-
-def _snapshot_key(name: str, ref: str) -> str:
-    """`react` + `18.2.0(x@1)` -> `react@18.2.0(x@1)`; an alias ref is already a key."""
-    bare = ref.split("(", 1)[0]
-    return ref if bare.find("@", 1) > 0 and "://" not in bare else f"{name}@{ref}"
-
-
-def _base(key: str) -> str:
-    cut = key.find("(")
-    return key[:cut] if cut > 0 else key

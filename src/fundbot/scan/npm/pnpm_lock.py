@@ -15,7 +15,7 @@ from fundbot.scan.npm._common import (
     spec_skip_reason,
     split_descriptor,
 )
-from fundbot.scan.npm.pnpm_graph import v9_scopes
+from fundbot.scan.npm.pnpm_graph import base_key, edges, walk_scopes
 
 _IMPORTER_SECTIONS = (
     ("dependencies", "runtime"),
@@ -36,10 +36,49 @@ def parse(path: str, text: str) -> list[Dependency]:
         if isinstance(importer, dict):
             _importer(found, importer, major)
     packages = expect_mapping(path, data.get("packages") or {}, "`packages`")
-    scopes = v9_scopes(importers, data.get("snapshots")) if major >= 9 else {}
+    # v9 keeps what a package requires in `snapshots` (one per peer set), v5 and v6 inline.
+    nodes = data.get("snapshots") if major >= 9 else packages
+    graph = edges(nodes, major)
+    scopes = walk_scopes(importers, graph, major)
+    names = {str(key): _entry_name(str(key), entry, major) for key, entry in packages.items()}
+    requires: dict[str, set[str]] = {}
+    optional: dict[str, bool] = {}  # base key -> every snapshot of it says optional
+    for key, children in graph.items():
+        base = base_key(key, major)
+        required = requires.setdefault(base, set())
+        for name, child in children:
+            real = names.get(base_key(child, major)) if child is not None else None
+            required.add(real or name)
+        if major >= 9:
+            snap = nodes.get(key) if isinstance(nodes, dict) else None
+            flag = isinstance(snap, dict) and snap.get("optional") is True
+            optional[base] = optional.get(base, True) and flag
     for key, entry in packages.items():
-        _package(found, str(key), entry if isinstance(entry, dict) else {}, major, scopes)
+        key = str(key)
+        entry = entry if isinstance(entry, dict) else {}
+        if major < 9:
+            optional[key] = entry.get("optional") is True
+        scope = _scope(scopes.get(key), entry, optional.get(key, False))
+        _package(found, key, entry, major, scope, requires.get(key, set()))
     return build(path, found)
+
+
+def _entry_name(key: str, entry: Any, major: int) -> str | None:
+    """The package name of a `packages` entry: written out (`file:` folders, tarballs), or
+    read from the key."""
+    name = entry.get("name") if isinstance(entry, dict) else None
+    if isinstance(name, str):
+        return name
+    split = split_key(key, major)
+    return split[0] if split is not None else None
+
+
+def _scope(walked: str | None, entry: dict[str, Any], optional: bool) -> str:
+    """What the walk from the importers says; the file's own flags for what no importer
+    reaches. A package pnpm marks optional everywhere is optional, not runtime."""
+    if walked is None:
+        walked = "dev" if entry.get("dev") is True else "runtime"
+    return "optional" if optional and walked == "runtime" else walked
 
 
 def _major(path: str, value: Any) -> int:
@@ -108,7 +147,7 @@ def split_key(key: str, major: int) -> tuple[str, str] | None:
 
 
 def _package(
-    found: Found, key: str, entry: dict[str, Any], major: int, scopes: dict[str, str]
+    found: Found, key: str, entry: dict[str, Any], major: int, scope: str, requires: set[str]
 ) -> None:
     split = split_key(key, major)
     name = entry.get("name")
@@ -122,13 +161,7 @@ def _package(
     skip = _resolution_skip(key, entry.get("resolution"))
     if skip is None and version is not None and ":" in version:
         skip = spec_skip_reason(version)
-    if entry.get("dev") is True:
-        scope = "dev"
-    elif entry.get("optional") is True:
-        scope = "optional"
-    else:
-        scope = scopes.get(key, "runtime")
-    add(found, name, version, scope, False, skip)
+    add(found, name, version, scope, False, skip, requires)
 
 
 def _resolution_skip(key: str, resolution: Any) -> SkipReason | None:
