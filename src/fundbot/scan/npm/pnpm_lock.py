@@ -15,7 +15,7 @@ from fundbot.scan.npm._common import (
     spec_skip_reason,
     split_descriptor,
 )
-from fundbot.scan.npm.pnpm_graph import base_key, edges, walk_scopes
+from fundbot.scan.npm.pnpm_graph import base_key, edges, node_key, walk_scopes
 
 _IMPORTER_SECTIONS = (
     ("dependencies", "runtime"),
@@ -32,15 +32,16 @@ def parse(path: str, text: str) -> list[Dependency]:
     if importers is None:  # v5 without workspaces: the root importer is the document
         importers = {".": data}
     found: Found = {}
+    packages = expect_mapping(path, data.get("packages") or {}, "`packages`")
+    located = {str(key): _locate(str(key), entry, major) for key, entry in packages.items()}
     for importer in expect_mapping(path, importers, "`importers`").values():
         if isinstance(importer, dict):
-            _importer(found, importer, major)
-    packages = expect_mapping(path, data.get("packages") or {}, "`packages`")
+            _importer(found, importer, major, located)
     # v9 keeps what a package requires in `snapshots` (one per peer set), v5 and v6 inline.
     nodes = data.get("snapshots") if major >= 9 else packages
     graph = edges(nodes, major)
     scopes = walk_scopes(importers, graph, major)
-    names = {str(key): _entry_name(str(key), entry, major) for key, entry in packages.items()}
+    names = {key: at[0] for key, at in located.items() if at is not None}
     requires: dict[str, set[str]] = {}
     optional: dict[str, bool] = {}  # base key -> every snapshot of it says optional
     for key, children in graph.items():
@@ -59,18 +60,23 @@ def parse(path: str, text: str) -> list[Dependency]:
         if major < 9:
             optional[key] = entry.get("optional") is True
         scope = _scope(scopes.get(key), entry, optional.get(key, False))
-        _package(found, key, entry, major, scope, requires.get(key, set()))
+        _package(found, key, entry, located[key], scope, requires.get(key, set()))
     return build(path, found)
 
 
-def _entry_name(key: str, entry: Any, major: int) -> str | None:
-    """The package name of a `packages` entry: written out (`file:` folders, tarballs), or
+def _locate(key: str, entry: Any, major: int) -> tuple[str, str | None] | None:
+    """(name, version) of a `packages` entry: written out (`file:` folders, tarballs), or
     read from the key."""
-    name = entry.get("name") if isinstance(entry, dict) else None
-    if isinstance(name, str):
-        return name
     split = split_key(key, major)
-    return split[0] if split is not None else None
+    name = entry.get("name") if isinstance(entry, dict) else None
+    version = entry.get("version") if isinstance(entry, dict) else None
+    if not isinstance(name, str):
+        if split is None:
+            return None
+        name = split[0]
+    if not isinstance(version, str):
+        version = split[1] if split is not None else None
+    return name, version
 
 
 def _scope(walked: str | None, entry: dict[str, Any], optional: bool) -> str:
@@ -90,7 +96,10 @@ def _major(path: str, value: Any) -> int:
         raise ManifestError(path, f"unknown lockfileVersion {str(value)[:20]!r}") from None
 
 
-def _importer(found: Found, importer: dict[str, Any], major: int) -> None:
+Located = dict[str, tuple[str, str | None] | None]
+
+
+def _importer(found: Found, importer: dict[str, Any], major: int, located: Located) -> None:
     """One workspace package: `name: {specifier, version}` (v6+) or `name: version` (v5)."""
     specifiers = importer.get("specifiers")
     specifiers = specifiers if isinstance(specifiers, dict) else {}
@@ -106,6 +115,10 @@ def _importer(found: Found, importer: dict[str, Any], major: int) -> None:
             if version is None:
                 continue
             real, resolved, skip = _importer_version(str(name), str(version), spec, major)
+            if version.startswith("file:") or "@file:" in version:
+                # A `file:` folder or tarball has a `packages` entry: the same dependency.
+                at = located.get(base_key(node_key(real, str(version), major) or "", major))
+                real, resolved, skip = (*at, "path") if at is not None else (real, resolved, "path")
             add(found, real, resolved, scope, True, skip)
 
 
@@ -147,17 +160,16 @@ def split_key(key: str, major: int) -> tuple[str, str] | None:
 
 
 def _package(
-    found: Found, key: str, entry: dict[str, Any], major: int, scope: str, requires: set[str]
+    found: Found,
+    key: str,
+    entry: dict[str, Any],
+    located: tuple[str, str | None] | None,
+    scope: str,
+    requires: set[str],
 ) -> None:
-    split = split_key(key, major)
-    name = entry.get("name")
-    version = entry.get("version")
-    if not isinstance(name, str):
-        if split is None:
-            return
-        name = split[0]
-    if not isinstance(version, str):
-        version = split[1] if split is not None else None
+    if located is None:
+        return
+    name, version = located
     skip = _resolution_skip(key, entry.get("resolution"))
     if skip is None and version is not None and ":" in version:
         skip = spec_skip_reason(version)

@@ -30,15 +30,36 @@ def parse(path: str, text: str) -> list[Dependency]:
         if not isinstance(resolution, str):
             resolution = str(key).split(",", 1)[0].strip()
         name, reference = split_descriptor(resolution)
-        if not name or reference.startswith("workspace:"):
+        if not name or reference == "workspace:.":  # the project's root is no dependency
             continue
         skip = _skip(reference)
         version = None if skip == "invalid" else _version(reference, entry.get("version"))
         scope = None
         for descriptor in str(key).split(","):
             scope = scope or direct.get(_normalise(descriptor))
-        add(found, name, version, scope or "runtime", scope is not None, skip)
+        requires = _requires(entry.get("dependencies"))
+        add(found, name, version, scope or "runtime", scope is not None, skip, requires)
+    # Edges are names of packages the file locks: an optional one never resolved is none.
+    present = {name for name, _version in found}
+    for value in found.values():
+        value[3] &= present
     return build(path, found)
+
+
+def _requires(dependencies: Any) -> set[str]:
+    """`{"cjs": "npm:string-width@^4", "debug": "npm:^4"}` -> {`string-width`, `debug`}:
+    Berry writes an alias as `npm:<name>@<range>`."""
+    if not isinstance(dependencies, dict):
+        return set()
+    names = set()
+    for name, spec in dependencies.items():
+        real = str(name)
+        if isinstance(spec, str) and spec.startswith("npm:"):
+            at = spec.find("@", 5)
+            if at > 4:
+                real = spec[4:at]
+        names.add(real)
+    return names
 
 
 def _workspace_declarations(entries: list[tuple[Any, dict[str, Any]]]) -> dict[str, str]:
@@ -84,7 +105,7 @@ def _normalise(descriptor: str) -> str:
 
 def _skip(reference: str) -> SkipReason | None:
     """`npm:1.0.0` is a registry package, and so is a patched one (`patch:x@npm%3A1.0.0#…`)."""
-    if reference.startswith(("npm:", "patch:")):
+    if reference.startswith(("npm:", "patch:", "workspace:")):
         return spec_skip_reason(reference)
     reference = reference.split("::", 1)[0]
     if reference.startswith(("link:", "portal:", "file:", "exec:")):

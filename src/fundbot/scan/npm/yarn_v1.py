@@ -20,21 +20,47 @@ def parse(path: str, text: str) -> list[Dependency]:
     descriptor: str | None = None
     version: str | None = None
     resolved: str | None = None
+    requires: set[str] = set()
+    in_block = False  # inside a `dependencies:` or `optionalDependencies:` block
     for line in text.split("\n"):
         if not line or line[0] == "#":
             continue
         if line[0] not in " \t":
             if descriptor is not None:
-                _entry(found, descriptor, version, resolved)
+                _entry(found, descriptor, version, resolved, requires)
             descriptor = _first_descriptor(line)
             version = resolved = None
-        elif line.startswith("  version "):
-            version = _value(line, 10)
-        elif line.startswith("  resolved "):
-            resolved = _value(line, 11)
+            requires = set()
+            in_block = False
+        elif line.startswith("    "):
+            if in_block:
+                requires.add(_required(line))
+        else:
+            in_block = line.startswith(("  dependencies:", "  optionalDependencies:"))
+            if line.startswith("  version "):
+                version = _value(line, 10)
+            elif line.startswith("  resolved "):
+                resolved = _value(line, 11)
     if descriptor is not None:
-        _entry(found, descriptor, version, resolved)
+        _entry(found, descriptor, version, resolved, requires)
+    # Edges are names of packages the file locks: an optional one never resolved is none.
+    present = {name for name, _version in found}
+    for value in found.values():
+        value[3] &= present
     return build(path, found)
+
+
+def _required(line: str) -> str:
+    """`    "@babel/core" "^7.0.0"`, `    cjs "npm:string-width@^4"` -> the package name."""
+    line = line.strip()
+    if line[0] == '"':
+        end = line.find('"', 1)
+        name, spec = line[1:end], line[end + 1 :].strip()
+    else:
+        name, _, spec = line.partition(" ")
+    spec = spec.strip().strip('"')
+    alias = split_alias(spec)
+    return alias[0] if alias is not None else name
 
 
 def _first_descriptor(line: str) -> str | None:
@@ -53,7 +79,9 @@ def _value(line: str, start: int) -> str | None:
     return value or None
 
 
-def _entry(found: Found, descriptor: str, version: str | None, resolved: str | None) -> None:
+def _entry(
+    found: Found, descriptor: str, version: str | None, resolved: str | None, requires: set[str]
+) -> None:
     name, spec = split_descriptor(descriptor)
     alias = split_alias(spec)
     if alias is not None:
@@ -63,4 +91,4 @@ def _entry(found: Found, descriptor: str, version: str | None, resolved: str | N
     skip: SkipReason | None = spec_skip_reason(spec) if spec else None
     if skip is None and resolved is not None and "/-/" not in resolved:
         skip = resolved_skip_reason(resolved)
-    add(found, name.strip(), version, "runtime", False, skip)
+    add(found, name.strip(), version, "runtime", False, skip, requires)
