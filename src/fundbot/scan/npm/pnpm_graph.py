@@ -13,6 +13,8 @@ _ROOT_SECTIONS = (
     ("devDependencies", "dev"),
 )
 _EDGE_SECTIONS = ("dependencies", "optionalDependencies")
+# Node key -> [(name required, node key it resolves to, None for a `link:`)].
+Graph = dict[str, list[tuple[str, str | None]]]
 
 
 def node_key(name: str, ref: str, major: int) -> str | None:
@@ -37,10 +39,10 @@ def base_key(key: str, major: int) -> str:
     return key[:cut] if cut > 0 else key
 
 
-def edges(nodes: Any, major: int) -> dict[str, list[tuple[str, str | None]]]:
+def edges(nodes: Any, major: int) -> Graph:
     """Node key -> [(name required, node key it resolves to)], from `dependencies` and
     `optionalDependencies` (pnpm writes resolved peers among them)."""
-    graph: dict[str, list[tuple[str, str | None]]] = {}
+    graph: Graph = {}
     if not isinstance(nodes, dict):
         return graph
     for key, entry in nodes.items():
@@ -57,7 +59,7 @@ def edges(nodes: Any, major: int) -> dict[str, list[tuple[str, str | None]]]:
 
 
 def walk_scopes(
-    importers: dict[Any, Any], graph: dict[str, list[tuple[str, str | None]]], major: int
+    importers: dict[Any, Any], graph: Graph, major: int
 ) -> dict[str, str]:
     """Base key -> the strongest importer section that reaches it (`runtime`, `optional`,
     `dev`); keys no importer reaches are absent. Linear in the size of the graph."""

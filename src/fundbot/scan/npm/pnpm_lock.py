@@ -11,11 +11,12 @@ from fundbot.scan.npm._common import (
     Found,
     add,
     build,
+    merge,
     resolved_skip_reason,
     spec_skip_reason,
     split_descriptor,
 )
-from fundbot.scan.npm.pnpm_graph import base_key, edges, node_key, walk_scopes
+from fundbot.scan.npm.pnpm_graph import Graph, base_key, edges, node_key, walk_scopes
 
 _IMPORTER_SECTIONS = (
     ("dependencies", "runtime"),
@@ -61,7 +62,23 @@ def parse(path: str, text: str) -> list[Dependency]:
             optional[key] = entry.get("optional") is True
         scope = _scope(scopes.get(key), entry, optional.get(key, False))
         _package(found, key, entry, located[key], scope, requires.get(key, set()))
+    _folders_are_roots(found, graph, located, major)
     return build(path, found)
+
+
+def _folders_are_roots(found: Found, graph: Graph, located: Located, major: int) -> None:
+    """A `file:` folder is the project's own code, never looked up: what it requires is
+    chosen by the project, so direct, with the folder's scope (as npm's members are)."""
+    for key, children in graph.items():
+        at = located.get(base_key(key, major))
+        folder = found.get(at) if at is not None else None
+        if folder is None or folder[2] != "path":
+            continue
+        for _name, child in children:
+            target = located.get(base_key(child, major)) if child is not None else None
+            seen = found.get(target) if target is not None else None
+            if seen is not None:
+                merge(seen, folder[0], True)
 
 
 def _locate(key: str, entry: Any, major: int) -> tuple[str, str | None] | None:
