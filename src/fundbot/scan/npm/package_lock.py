@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import deque
 from collections.abc import Iterable
+from fnmatch import fnmatchcase
 from itertools import compress, repeat
 from operator import attrgetter, not_
-import posixpath
-from fnmatch import fnmatchcase
 from typing import Any
 
-from fundbot.model import Dependency, SkipReason
+from fundbot.model import Dependency, Scope, SkipReason
 from fundbot.scan._formats import expect_mapping, load_json
 from fundbot.scan.npm._common import (
     ECOSYSTEM,
@@ -115,7 +115,7 @@ def _digest(entry: dict[str, Any]) -> Digest | None:
     return name, version, scope, unusual, ()
 
 
-def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
+def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:  # noqa: C901 (see below)
     """The hot loop of a big lockfile: each entry is touched once, with no regex and no
     intermediate objects; direct dependencies are marked afterwards from the few members.
     One long function on purpose: a call per entry would cost more than the work it does."""
@@ -180,10 +180,9 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:
     deque(map(SET_REQUIRES, deps, requirements), maxlen=0)
     for dep, resolved in unusual:
         set_skip(dep, resolved_skip_reason(resolved))
-    present = set(names)
-    _check_requires(deps, requirements, present, twice, installed, aliases)
     made = _links(path, links, members, found, installed)
-    present.update(dep.name for dep in made)
+    present = {*names, *(dep.name for dep in made)}
+    _check_requires(deps, requirements, present, twice, installed, aliases)
     deps.extend(made)
     _mark_direct(members, installed)
     return deps
@@ -239,8 +238,8 @@ def _check_requires(
         renamed.setdefault(key[key.rfind(_NM) + _SKIP :], set()).add(real)
     if any(len(reals) > 1 or name in present for name, reals in renamed.items()):
         for dep, more in twice:
-            SET_REQUIRES(dep, tuple({*dep.requires, *more}))
-        _resolve_aliases(deps, installed)  # one name, several packages: node decides
+            SET_REQUIRES(dep, tuple({*(dep.requires or ()), *more}))
+        _resolve_aliases(installed)  # one name, several packages: node decides
         return
     rename = {name: reals.pop() for name, reals in renamed.items()}
 
@@ -249,20 +248,20 @@ def _check_requires(
 
     for dep, more in twice:  # the same version installed twice: what both require
         if more != dep.requires:
-            SET_REQUIRES(dep, kept({*dep.requires, *more}, dep.name))
+            SET_REQUIRES(dep, kept({*(dep.requires or ()), *more}, dep.name))
     # An entry requiring a name no package is installed under (an alias's, or one nobody
     # installed) is the only kind rewritten.
     for dep in compress(deps, map(not_, map(present.issuperset, requirements))):
-        SET_REQUIRES(dep, kept(dep.requires, dep.name))
+        SET_REQUIRES(dep, kept(dep.requires or (), dep.name))
 
 
-def _resolve_aliases(deps: list[Dependency], installed: dict[str, Dependency]) -> None:
+def _resolve_aliases(installed: dict[str, Dependency]) -> None:
     """The rare lockfile where one name installs different packages at different paths:
     each entry's requirements are resolved path by path, as node would."""
     resolved: dict[int, tuple[Dependency, set[str]]] = {}
     for key, dep in installed.items():
         names = resolved.setdefault(id(dep), (dep, set()))[1]
-        for n in dep.requires:
+        for n in dep.requires or ():
             got = _resolve(installed, key, n)
             if got is not None:
                 names.add(got)
@@ -291,7 +290,7 @@ def _mark_direct(members: dict[str, Any], installed: dict[str, Dependency]) -> N
     for prefix, entry in members.items():
         if type(entry) is not dict:
             continue
-        declared: dict[str, str] = {}
+        declared: dict[str, Scope] = {}
         for section, scope in SECTIONS:
             names = entry.get(section)
             if type(names) is dict:

@@ -58,9 +58,7 @@ def edges(nodes: Any, major: int) -> Graph:
     return graph
 
 
-def walk_scopes(
-    importers: dict[Any, Any], graph: Graph, major: int
-) -> dict[str, str]:
+def walk_scopes(importers: dict[Any, Any], graph: Graph, major: int) -> dict[str, str]:
     """Base key -> the strongest importer section that reaches it (`runtime`, `optional`,
     `dev`); keys no importer reaches are absent. Linear in the size of the graph."""
     scopes: dict[str, str] = {}
