@@ -2,7 +2,8 @@
 
 Standalone: `python benchmarks/bench_npm_lock.py [--mb 10] [--runs 11]`. Lockfiles are
 generated deterministically by scaling real entry shapes (package-lock v3 with nested
-`node_modules` paths, scoped names, dev/optional/peer flags, integrity and resolved fields;
+`node_modules` paths, scoped names, dev/optional/peer flags, integrity and resolved fields,
+dependency maps naming installed packages, so edges are read as in a real file;
 yarn.lock v1; pnpm-lock v9), so runs on one machine compare. The hard limit is on
 package-lock.json: fundbot's parse must take at most 1.5x `json.loads`; the rest is reported.
 """
@@ -71,6 +72,17 @@ def _renamed(key: str, suffix: str) -> tuple[str, str]:
     return parts[0] + "".join(f"node_modules/{n}/" for n in names).rstrip("/"), names[-1]
 
 
+def _require_installed(
+    rng: random.Random, entry: dict[str, Any], made: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Point a copied entry's dependency maps at packages the file installs, as in a real
+    lockfile (the copies' own names carry suffixes, so the originals would name nothing)."""
+    for section in ("dependencies", "optionalDependencies", "peerDependencies"):
+        required = entry.get(section)
+        if isinstance(required, dict):
+            entry[section] = {made[rng.randrange(len(made))][0]: r for r in required.values()}
+
+
 def package_lock(megabytes: float, seed: int = 3) -> str:
     """A lockfileVersion 3 package-lock.json of about `megabytes` MB, made of copies of real
     entries (axios, mocha) under new names and versions, keeping their nesting and flags."""
@@ -102,6 +114,8 @@ def package_lock(megabytes: float, seed: int = 3) -> str:
                 entry["resolved"] = _tarball(name, version)
             if "integrity" in entry:
                 entry["integrity"] = _integrity(name + version)
+            if made:
+                _require_installed(rng, entry, made)
             made.append((name, entry))
         packages[new_key] = entry
         size += len(json.dumps(entry, indent=2)) + len(new_key) + 12

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 from itertools import compress, repeat
 from operator import attrgetter, not_
@@ -55,25 +55,35 @@ def _parse(path: str, text: str) -> list[Dependency]:
     # Reducing each installed entry to the four values the walk needs while the decoder has
     # just built it (and it is still in the CPU cache) frees the rest of it at once: reading
     # 20,000 entries back after 10 MB of decoding would miss the cache on every one.
-    hook = _digest_installed if _FLAT_LAYOUT.search(text, 0, 4096) else None
+    required: set[str] = set()  # every name an installed entry requires
+    hook = _hook(required) if _FLAT_LAYOUT.search(text, 0, 4096) else None
     data = expect_mapping(path, load_json(path, text, hook))
     packages = data.get("packages")
     if packages is not None:
-        return _flat(path, expect_mapping(path, packages, "`packages`"))
+        return _flat(path, expect_mapping(path, packages, "`packages`"), required)
     tree = data.get("dependencies")
     if tree is None:
         return []
     return build(path, _nested(expect_mapping(path, tree, "`dependencies`")))
 
 
-def _digest_installed(obj: dict[str, Any]) -> Any:
+def _hook(required: set[str]) -> Callable[[dict[str, Any]], Any]:
     """Decoder hook: an installed package (registry entries carry `integrity`) becomes its
-    digest; every other object stays as it is."""
-    integrity = obj.get("integrity")
-    # `sha512-…`: a dependency map naming a package called "integrity" holds a range.
-    if type(integrity) is str and integrity.startswith("sha"):
-        return _digest(obj)
-    return obj
+    digest, and what it requires joins `required` while it is still in the CPU cache (a
+    later pass over 20,000 tuples would miss it on every name); other objects stay."""
+    add_required = required.update
+
+    def digest_installed(obj: dict[str, Any]) -> Any:
+        integrity = obj.get("integrity")
+        # `sha512-…`: a dependency map naming a package called "integrity" holds a range.
+        if type(integrity) is str and integrity.startswith("sha"):
+            digest = _digest(obj)
+            if digest is not None:
+                add_required(digest[4])
+            return digest
+        return obj
+
+    return digest_installed
 
 
 def _digest(entry: dict[str, Any]) -> Digest | None:
@@ -115,7 +125,9 @@ def _digest(entry: dict[str, Any]) -> Digest | None:
     return name, version, scope, unusual, ()
 
 
-def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:  # noqa: C901 (see below)
+def _flat(  # noqa: C901 (see below)
+    path: str, packages: dict[str, Any], required_names: set[str]
+) -> list[Dependency]:
     """The hot loop of a big lockfile: each entry is touched once, with no regex and no
     intermediate objects; direct dependencies are marked afterwards from the few members.
     One long function on purpose: a call per entry would cost more than the work it does."""
@@ -147,6 +159,8 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:  # noqa: C90
                 links.append((key, entry.get("resolved")))
                 continue
             entry = _digest(entry)
+            if entry is not None:
+                required_names.update(entry[4])
         if type(entry) is not tuple:
             continue
         alias, version, scope, source, required = entry
@@ -182,7 +196,9 @@ def _flat(path: str, packages: dict[str, Any]) -> list[Dependency]:  # noqa: C90
         set_skip(dep, resolved_skip_reason(resolved))
     made = _links(path, links, members, found, installed)
     present = {*names, *(dep.name for dep in made)}
-    _check_requires(deps, requirements, present, twice, installed, aliases)
+    _check_requires(
+        deps, requirements, present, required_names - present, twice, installed, aliases
+    )
     deps.extend(made)
     _mark_direct(members, installed)
     return deps
@@ -224,6 +240,7 @@ def _check_requires(
     deps: list[Dependency],
     requirements: list[tuple[str, ...]],
     present: set[str],
+    missing: set[str],
     twice: list[tuple[Dependency, tuple[str, ...]]],
     installed: dict[str, Dependency],
     aliases: dict[str, str],
@@ -251,8 +268,9 @@ def _check_requires(
             SET_REQUIRES(dep, kept({*(dep.requires or ()), *more}, dep.name))
     # An entry requiring a name no package is installed under (an alias's, or one nobody
     # installed) is the only kind rewritten.
-    for dep in compress(deps, map(not_, map(present.issuperset, requirements))):
-        SET_REQUIRES(dep, kept(dep.requires or (), dep.name))
+    if missing:  # usually empty: every required name is installed
+        for dep in compress(deps, map(not_, map(missing.isdisjoint, requirements))):
+            SET_REQUIRES(dep, kept(dep.requires or (), dep.name))
 
 
 def _resolve_aliases(installed: dict[str, Dependency]) -> None:
