@@ -178,6 +178,8 @@ def _apply_manifest_scopes(deps_by_file: dict[str, list[Dependency]]) -> None:
         knows_direct = posixpath.basename(lock_path) in module.LOCKFILES_KNOW_DIRECT and any(
             dep.direct for dep in lock_deps
         )
+        if knows_direct and posixpath.basename(lock_path) in module.LOCKFILES_KNOW_SCOPE:
+            continue  # per-version scopes and directness from the format itself stand
         if any(dep.requires is not None for dep in lock_deps):
             declared = _declared_scopes(_root_manifests(lock_path, module, deps_by_file))
             deps_by_file[lock_path] = _walk_from_roots(lock_deps, declared, knows_direct)

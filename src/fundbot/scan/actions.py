@@ -25,6 +25,8 @@ FILE_PATTERNS: tuple[str, ...] = (
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 # GitHub owner and repository names: letters, digits, `-`, `_`, `.`.
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")

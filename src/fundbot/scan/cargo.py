@@ -15,6 +15,8 @@ FILE_PATTERNS: tuple[str, ...] = ("Cargo.toml", "Cargo.lock")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Cargo.lock": "Cargo.toml"}
 # Cargo.lock records what every workspace member depends on: its direct flags stand.
 LOCKFILES_KNOW_DIRECT: Final = frozenset({"Cargo.lock"})
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 # Dependency tables of a manifest and the scope each gives.
 _SECTIONS: Final[tuple[tuple[str, Scope], ...]] = (

@@ -16,6 +16,8 @@ FILE_PATTERNS: tuple[str, ...] = ("go.mod",)
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 # One token of go.mod's lexer: a comment (to the end of the line), an interpreted or raw
 # string, or a bare word (a `/` is part of a word unless it starts `//`).

@@ -15,6 +15,8 @@ FILE_PATTERNS: tuple[str, ...] = ("composer.json", "composer.lock")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"composer.lock": "composer.json"}
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 # Provided by the PHP runtime or Composer itself, never installed from a repository.
 _PLATFORM: Final = re.compile(

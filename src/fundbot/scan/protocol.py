@@ -31,6 +31,11 @@ class Scanner(Protocol):
     def LOCKFILES_KNOW_DIRECT(self) -> frozenset[str]:
         """Lockfile names whose format records which entries are direct; may be empty."""
 
+    @property
+    def LOCKFILES_KNOW_SCOPE(self) -> frozenset[str]:
+        """Lockfile names whose entries carry their own scope per locked version (and that
+        also know which are direct): the walk from the roots leaves them as parsed."""
+
     def parse(self, path: str, text: str) -> list[Dependency] | None:
         """Dependencies in one file; None when the file is not a manifest after all.
 

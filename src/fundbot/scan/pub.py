@@ -13,6 +13,8 @@ FILE_PATTERNS: tuple[str, ...] = ("pubspec.yaml", "pubspec.lock")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"pubspec.lock": "pubspec.yaml"}
 # pubspec.lock says "direct main", "direct dev" or "transitive" for every package.
 LOCKFILES_KNOW_DIRECT: Final = frozenset({"pubspec.lock"})
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 # `dependency_overrides` changes versions, not the set of packages, so it is not read.
 _SECTIONS: Final[tuple[tuple[str, Scope], ...]] = (

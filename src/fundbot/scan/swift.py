@@ -15,6 +15,8 @@ FILE_PATTERNS: tuple[str, ...] = ("Package.resolved", "Package.swift")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Package.resolved": "Package.swift"}
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 _SCHEME: Final = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _SCP_LIKE: Final = re.compile(r"^[^/@:\s]+@([^/:\s]+):(.*)$")  # git@github.com:owner/repo.git

@@ -13,6 +13,8 @@ FILE_PATTERNS: tuple[str, ...] = ("mix.lock", "mix.exs")
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"mix.lock": "mix.exs"}
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:
@@ -21,4 +23,11 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     return mixexs.parse(path, text)
 
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = [
+    "ECOSYSTEM",
+    "FILE_PATTERNS",
+    "LOCKFILES_KNOW_DIRECT",
+    "LOCKFILES_KNOW_SCOPE",
+    "LOCKFILE_MANIFESTS",
+    "parse",
+]

@@ -12,7 +12,14 @@ from fundbot.model import Dependency
 from fundbot.scan.maven import catalog, gradle, pom
 from fundbot.scan.maven._common import ECOSYSTEM
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = [
+    "ECOSYSTEM",
+    "FILE_PATTERNS",
+    "LOCKFILES_KNOW_DIRECT",
+    "LOCKFILES_KNOW_SCOPE",
+    "LOCKFILE_MANIFESTS",
+    "parse",
+]
 
 FILE_PATTERNS: tuple[str, ...] = (
     "pom.xml",
@@ -24,6 +31,8 @@ FILE_PATTERNS: tuple[str, ...] = (
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {}
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:

@@ -10,7 +10,14 @@ from fundbot.model import Dependency
 from fundbot.scan.npm import package_json, package_lock, pnpm_lock, yarn_berry, yarn_v1
 from fundbot.scan.npm._common import ECOSYSTEM
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = [
+    "ECOSYSTEM",
+    "FILE_PATTERNS",
+    "LOCKFILES_KNOW_DIRECT",
+    "LOCKFILES_KNOW_SCOPE",
+    "LOCKFILE_MANIFESTS",
+    "parse",
+]
 
 FILE_PATTERNS: Final[tuple[str, ...]] = (
     "package.json",
@@ -29,7 +36,14 @@ LOCKFILE_MANIFESTS: Final[dict[str, str]] = {
 # (and which of several locked versions is the direct one); yarn v1 does not.
 LOCKFILES_KNOW_DIRECT: Final = frozenset(
     {"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"}
+)  # package-lock flags each installed copy `dev`/`optional`/`devOptional`, and pnpm's parser
+# walks its importers itself, version by version: a walk over names here would blur two
+# locked versions of one package into one scope (mocha's dev-only copies, vite's optional
+# esbuild binaries), so their scopes stand.
+LOCKFILES_KNOW_SCOPE: Final = frozenset(
+    {"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"}
 )
+
 
 # Berry lockfiles are YAML and always open with a `__metadata:` block.
 _BERRY = re.compile(r"^__metadata:", re.MULTILINE)

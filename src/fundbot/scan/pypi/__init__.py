@@ -51,6 +51,8 @@ LOCKFILE_MANIFESTS: Final[dict[str, str]] = {
 }
 # No lockfile format here records which entries are direct.
 LOCKFILES_KNOW_DIRECT: Final[frozenset[str]] = frozenset()
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 # `*.in` also matches these; they are never requirements.
 _NOT_REQUIREMENTS: Final = frozenset({"MANIFEST.in", "Makefile.in", "configure.in"})
 

@@ -13,6 +13,8 @@ FILE_PATTERNS: tuple[str, ...] = ("Gemfile", "Gemfile.lock", "gems.rb", "gems.lo
 LOCKFILE_MANIFESTS: Final[dict[str, str]] = {"Gemfile.lock": "Gemfile", "gems.locked": "gems.rb"}
 # The DEPENDENCIES section lists exactly the direct gems.
 LOCKFILES_KNOW_DIRECT: Final = frozenset({"Gemfile.lock", "gems.locked"})
+# Lockfiles whose entries carry their own scope per locked version: no walk re-scopes them.
+LOCKFILES_KNOW_SCOPE: Final[frozenset[str]] = frozenset()
 
 
 def parse(path: str, text: str) -> list[Dependency] | None:
@@ -24,4 +26,11 @@ def parse(path: str, text: str) -> list[Dependency] | None:
     return gemfile.parse(path, text)
 
 
-__all__ = ["ECOSYSTEM", "FILE_PATTERNS", "LOCKFILES_KNOW_DIRECT", "LOCKFILE_MANIFESTS", "parse"]
+__all__ = [
+    "ECOSYSTEM",
+    "FILE_PATTERNS",
+    "LOCKFILES_KNOW_DIRECT",
+    "LOCKFILES_KNOW_SCOPE",
+    "LOCKFILE_MANIFESTS",
+    "parse",
+]
