@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from tests.app.harness import acme, app_under_test, serve_acme_registries
+from tests.app.harness import acme, app_under_test, push_payload, serve_acme_registries
 from tests.app.test_commands import bot_issue, deliver, installed
-from tests.app.webhooks import example
 from tests.fakes.github import FakeGitHub, Repo
 from tests.fakes.server import FakeServer
 
@@ -29,7 +28,10 @@ def organisation(*, sponsorships: bool) -> FakeGitHub:
     repos = acme()
     for repo in repos:
         if repo.full_name == PLAN_REPO:
-            repo.files[".github/fundbot.yml"] = "developers: 5\npayments_repository: finance\n"
+            repo.files[".github/fundbot.yml"] = (
+                "developers: 5\npayments_repository: finance\n"
+                f"pledge:\n  last_report_date: {YEAR - 1}-10-08\n"
+            )
     finance = Repo(
         "acme/finance", files={".github/fundbot/payments/ledger.csv": LEDGER}, private=True
     )
@@ -60,9 +62,14 @@ async def test_the_plan_issue_counts_the_private_ledger(fake: FakeServer, tmp_pa
     assert f"{pallets} $5,000 | $300 | $4,700 |" in body
     assert "ledger.csv:4: date '" in body
     assert "is not a real day (left out)" in body
-    # Without the permission, how to grant it or import the export instead.
-    assert "may not read this organisation's sponsorships" in body
+    # GitHub refused the sponsorships query: no App permission to grant, so how to import.
+    assert "GitHub does not let fundbot read this organisation's sponsorships" in body
+    assert "has no GitHub App permission that would" in body
     assert "fundbot payments import FILE --from github-sponsors" in body
+    assert "osp-github-reporter" in body
+    # `pledge.last_report_date` is set: the plan issue says when the next report is due.
+    due = f"{YEAR}-10-08 (12 months after the last one, {YEAR - 1}-10-08)"
+    assert f"Pledge report is due by {due}" in body or f"report was due by {due}" in body
     assert github.count("GET", "/repos/acme/finance/contents/.github/fundbot/payments") >= 1
 
 
@@ -74,33 +81,57 @@ async def test_sponsorships_are_reconstructed_when_the_app_may_read_them(
     async with app_under_test(fake, tmp_path, github) as app:
         await installed(app)
     body = bot_issue(github, PLAN_REPO).body
-    assert "may not read this organisation's sponsorships" not in body
+    assert "GitHub does not let fundbot read" not in body
     months = datetime.date.today().month - 3 + (1 if datetime.date.today().day >= 5 else 0)
     rebuilt = 50 * max(0, months)
     assert f"${1300 + rebuilt:,} of $10,000 paid" in body
     assert any("sponsorsActivities" in q for q in github.graphql.queries)
 
 
-async def test_a_push_to_the_ledger_updates_the_plan_issue(
+async def test_the_ledger_is_read_once_and_again_only_when_its_repository_changed(
     fake: FakeServer, tmp_path: Path
 ) -> None:
-    """A rescan with nothing changed reuses the ledger read; a push to it is read again."""
+    """A rescan with nothing changed costs one request (the repository list) and none for
+    the ledger or the sponsorships; a push elsewhere republishes without reading the ledger;
+    a push to it reads the listing and the one changed file, once."""
     github = organisation(sponsorships=False)
     serve_acme_registries(fake)
     path = ".github/fundbot/payments/ledger.csv"
+    listing = "/repos/acme/finance/contents/.github/fundbot/payments"
     async with app_under_test(fake, tmp_path, github) as app:
         await installed(app)
-        reads = github.count("GET", "/repos/acme/finance/contents/.github/fundbot/payments")
+        assert github.count("GET", listing) == 2  # the listing and the one file
+        assert sum("sponsorsActivities" in q for q in github.graphql.queries) == 1
+        before = github.count()
         await installed(app)  # a full rescan, nothing changed
-        again = github.count("GET", "/repos/acme/finance/contents/.github/fundbot/payments")
-        assert again == reads
+        assert github.count() - before == 1  # the repository list: within the budget
+        assert github.count("GET", listing) == 2
+        assert sum("sponsorsActivities" in q for q in github.graphql.queries) == 1
+        await deliver(app, "push", push_payload("acme/shop", modified=("package.json",)))
+        assert github.count("GET", listing) == 2  # the plan republished, the ledger not read
         github.repo("acme/finance").files[path] = (
             LEDGER + f"{YEAR}-06-01,https://palletsprojects.com/donate,700,USD,custom,INV-2,\n"
         )
-        push = example("push")
-        push["installation"] = {"id": 7}
-        push["repository"].update(full_name="acme/finance", default_branch="main")
-        push.update(ref="refs/heads/main", deleted=False, commits=[{"modified": [path]}])
-        await deliver(app, "push", push)
+        await deliver(app, "push", push_payload("acme/finance", modified=(path,)))
+        assert github.count("GET", listing) == 4
     body = bot_issue(github, PLAN_REPO).body
     assert "$2,000 of $10,000 paid, 20%" in body
+
+
+async def test_a_second_file_is_read_alone(fake: FakeServer, tmp_path: Path) -> None:
+    """Adding a ledger file fetches the listing and that file; the first is not read again."""
+    github = organisation(sponsorships=False)
+    serve_acme_registries(fake)
+    added = ".github/fundbot/payments/2026-h2.csv"
+    async with app_under_test(fake, tmp_path, github) as app:
+        await installed(app)
+        github.repo("acme/finance").files[added] = (
+            "date,recipient,amount,reference\n"
+            f"{YEAR}-07-01,https://palletsprojects.com/donate,200,INV-3\n"
+        )
+        await deliver(app, "push", push_payload("acme/finance", added=(added,)))
+    assert (
+        github.count("GET", "/repos/acme/finance/contents/.github/fundbot/payments/ledger.csv") == 1
+    )
+    assert github.count("GET", f"/repos/acme/finance/contents/{added}") == 1
+    assert "$1,500 of $10,000 paid, 15%" in bot_issue(github, PLAN_REPO).body

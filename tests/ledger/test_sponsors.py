@@ -105,3 +105,29 @@ def test_never_counted_twice_with_a_ledger_row() -> None:
 
 def test_a_node_missing_fields_is_skipped() -> None:
     assert Activity.from_node({"action": "NEW_SPONSORSHIP"}) is None
+
+
+def test_a_sponsorship_without_a_tier_is_skipped_as_the_reporter_does() -> None:
+    """The reporter's `except TypeError: continue`: no charge, and no billing day fixed, so
+    pallets (25 Feb) stays the account's billing day."""
+    tierless = node("NEW_SPONSORSHIP", "2026-02-03", "hynek", 0) | {"sponsorsTier": None}
+    got = rebuilt(
+        tierless,
+        node("TIER_CHANGE", "2026-02-04", "hynek", 0) | {"sponsorsTier": None},
+        node("NEW_SPONSORSHIP", "2026-02-25", "pallets", 2500),
+        until="2026-03-31",
+    )
+    assert got == [
+        ("2026-02-25", "github:pallets", Decimal(25)),
+        ("2026-03-25", "github:pallets", Decimal(25)),
+    ]
+
+
+def test_pending_changes_and_matching_events_change_nothing() -> None:
+    got = rebuilt(
+        node("NEW_SPONSORSHIP", "2026-01-10", "hynek", 1000),
+        node("PENDING_CHANGE", "2026-01-20", "hynek", 5000),
+        node("SPONSOR_MATCH_DISABLED", "2026-01-21", "hynek", 5000),
+        until="2026-02-28",
+    )
+    assert [amount for _, _, amount in got] == [Decimal(10), Decimal(10)]

@@ -20,11 +20,20 @@ MAX_LEDGER_FILES: Final = 100
 MAX_ACTIVITY_PAGES: Final = 50  # 5,000 activities: decades of an organisation's sponsoring
 
 
-async def read_repository_ledger(gh: GitHubClient, repository: str) -> Ledger:
+# (repository lower, path) -> (blob sha, the file read as a ledger): an unchanged file is
+# never fetched again, so a changed ledger costs the listing and the files that changed.
+LedgerFiles = dict[tuple[str, str], tuple[str, Ledger]]
+
+
+async def read_repository_ledger(
+    gh: GitHubClient, repository: str, known: LedgerFiles | None = None
+) -> Ledger:
     """Every `*.csv` under `.github/fundbot/payments/` of `repository` (default branch).
 
     No such directory (or repository) is an empty ledger: most organisations keep none.
+    `known` (updated in place) holds files already read, by blob sha.
     """
+    known = {} if known is None else known
     try:
         listing = await gh.getitem(
             "/repos/{+repo}/contents/{+path}", {"repo": repository, "path": LEDGER_DIR}
@@ -35,18 +44,25 @@ async def read_repository_ledger(gh: GitHubClient, repository: str) -> Ledger:
         raise
     if not isinstance(listing, list):
         return Ledger()
-    names = sorted(
-        str(item["path"])
+    files = sorted(
+        (str(item["path"]), str(item.get("sha") or ""))
         for item in listing
         if isinstance(item, dict)
         and item.get("type") == "file"
         and str(item.get("name", "")).lower().endswith(".csv")
     )[:MAX_LEDGER_FILES]
     ledgers = []
-    for path in names:
+    for path, sha in files:
+        key = (repository.lower(), path)
+        cached = known.get(key)
+        if sha and cached is not None and cached[0] == sha:
+            ledgers.append(cached[1])
+            continue
         text = await read_file(gh, repository, path)
         if text is not None:
-            ledgers.append(parse_ledger(text, f"{repository}:{path}"))
+            ledger = parse_ledger(text, f"{repository}:{path}")
+            known[key] = (sha, ledger)
+            ledgers.append(ledger)
     return merge(ledgers)
 
 

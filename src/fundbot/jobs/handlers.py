@@ -123,7 +123,7 @@ class Handlers:
             await self.publisher.repository_issue(
                 gh, job.installation_id, repo, plan, config, problems
             )
-        plan = await self.planner.with_payments(gh, owner, org_config, plan, fresh=False)
+        plan = await self.planner.with_payments(gh, job.installation_id, owner, org_config, plan)
         await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
         await self.ctx.store.mark_scanned(job.installation_id)
 
@@ -167,8 +167,8 @@ class Handlers:
             self.ctx, job.installation_id, owner, CachedReader(gh)
         )
         plan = await self.planner.plan(gh, job.installation_id, owner, org_config, recount=False)
-        # Queued after a push: the ledger may be what changed.
-        plan = await self.planner.with_payments(gh, owner, org_config, plan, fresh=True)
+        # After a push: the ledger is read again only if the payments repository changed.
+        plan = await self.planner.with_payments(gh, job.installation_id, owner, org_config, plan)
         await self.publisher.plan_issue(gh, job.installation_id, owner, plan, org_config)
 
     async def forget_installation(self, job: Job) -> None:

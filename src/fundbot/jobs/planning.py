@@ -14,28 +14,37 @@ from fundbot.config import SETTINGS_PATH, FundbotConfig
 from fundbot.errors import ConfigProblem
 from fundbot.github.client import GitHubClient
 from fundbot.github.config_loader import ORG_REPOSITORY, repository_config
-from fundbot.github.payments import read_repository_ledger, sponsors_activities
+from fundbot.github.payments import LedgerFiles, read_repository_ledger, sponsors_activities
 from fundbot.github.reading import commit_authors
 from fundbot.github.reading_cache import CachedReader
 from fundbot.jobs.context import AppContext
 from fundbot.jobs.repository_scan import info_config_text
+from fundbot.ledger.ledger_csv import Ledger
 from fundbot.ledger.reconcile import reconcile
-from fundbot.ledger.sponsors import reconstruct, without_recorded
-from fundbot.model import Dependency, PackageFunding, Payment, Plan
+from fundbot.ledger.sponsors import Activity, reconstruct, without_recorded
+from fundbot.model import Dependency, PackageFunding, Plan
 from fundbot.pipeline import Estimate, EstimateDevelopers, Repositories, plan_repositories
 from fundbot.publish.publisher import StateKeeper
+from fundbot.render.pledge import report_due_note
 from fundbot.resolve.resolver import resolve_funding
 from fundbot.storage.store import StoredScan
 
-# In the plan issue when the organisation's sponsorships cannot be read.
+# In the plan issue when GitHub does not answer the sponsorships query. GitHub offers Apps no
+# permission for it (see app.yml), so there is none to grant: the way is the ledger.
 SPONSORS_HINT = (
-    "GitHub Sponsors payments are not counted: fundbot may not read this organisation's "
-    "sponsorships. Grant the App the organisation permission Administration (read) (in the "
-    "organisation's settings, GitHub Apps, fundbot, Configure), or add them to the payments "
-    "ledger with `fundbot payments import FILE --from github-sponsors`."
+    "GitHub Sponsors payments are not counted: GitHub does not let fundbot read this "
+    "organisation's sponsorships, and has no GitHub App permission that would. Add them to "
+    "the payments ledger with `fundbot payments import FILE --from github-sponsors`, FILE "
+    "being the CSV of the Open Source Pledge's GitHub reporter "
+    "(github.com/opensourcepledge/osp-github-reporter, run with a classic token with read:org "
+    "and read:user) or a sponsored account's sponsorship export."
 )
 ESTIMATE_MAX_AGE = 24 * 3600.0
+# A payments repository fundbot does not scan (no push tells it of a change): read again
+# after this long. One it scans is read again only when its tree changed.
 PAYMENTS_MAX_AGE = 3600.0
+# The sponsorships query: once per process start, then at most once a day.
+SPONSORS_MAX_AGE = 24 * 3600.0
 ESTIMATE_DAYS = 90
 
 
@@ -43,8 +52,11 @@ class Planner:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.state = StateKeeper(ctx.store, ctx.bot_login)
-        # Payments repository (lower) -> (read at, payments, notes): see `with_payments`.
-        self._paid: dict[str, tuple[float, tuple[Payment, ...], tuple[str, ...]]] = {}
+        # Payments repository (lower) -> (its tree sha, read at, ledger): see `with_payments`.
+        self._ledgers: dict[str, tuple[str | None, float, Ledger]] = {}
+        self._ledger_files: LedgerFiles = {}
+        # Owner (lower) -> (read at, its sponsorship activity, None when GitHub refused).
+        self._sponsors: dict[str, tuple[float, list[Activity] | None]] = {}
 
     async def plan(
         self,
@@ -71,39 +83,57 @@ class Planner:
         return planned.plan
 
     async def with_payments(
-        self, gh: GitHubClient, owner: str, config: FundbotConfig, plan: Plan, *, fresh: bool
+        self, gh: GitHubClient, installation_id: int, owner: str, config: FundbotConfig, plan: Plan
     ) -> Plan:
         """The plan set against what was paid this year: the ledger files of the payments
         repository, plus GitHub Sponsors payments rebuilt from the organisation's activity
-        when the App may read it (else a note says how to let it, or to import the export).
+        when GitHub answers for it (else a note says how to import them), and when the next
+        Pledge report is due.
 
-        Read again when `fresh` (a push: the ledger may have changed) or once an hour; a
-        rescan with nothing changed reuses what was read, and costs no request for it.
+        The payments repository is read at most once per plan run, and only on the first run
+        since start or when its tree changed since (the stored scan says so, at no request):
+        a rescan with nothing changed costs no request for it. One fundbot does not scan is
+        read again after PAYMENTS_MAX_AGE; unchanged files are never fetched twice.
         """
         today = datetime.date.today()
-        repository = f"{owner}/{config.payments_repository or config.plan_repository}"
-        key = repository.lower()
-        known = self._paid.get(key)
-        if fresh or known is None or time.time() - known[0] > PAYMENTS_MAX_AGE:
-            known = (time.time(), *await self._read_payments(gh, owner, repository, today))
-            self._paid[key] = known
-        _, payments, notes = known
-        plan = reconcile(plan, payments, today.year, today=today)
-        return replace(plan, notes=(*plan.notes, *notes))
-
-    async def _read_payments(
-        self, gh: GitHubClient, owner: str, repository: str, today: datetime.date
-    ) -> tuple[tuple[Payment, ...], tuple[str, ...]]:
-        ledger = await read_repository_ledger(gh, repository)
+        name = f"{owner}/{config.payments_repository or config.plan_repository}"
+        ledger = await self._ledger(gh, installation_id, name)
         payments = list(ledger.payments)
         notes = [f"payments ledger: {problem} (left out)" for problem in ledger.problems[:20]]
-        activities = await sponsors_activities(gh, owner, self.ctx.settings.github_graphql_url)
+        activities = await self._activities(gh, owner)
         if activities is None:
             notes.append(SPONSORS_HINT)
         else:
             rebuilt = reconstruct(activities, min(today, datetime.date(today.year, 12, 31)))
             payments += without_recorded(rebuilt, payments)
-        return tuple(payments), tuple(notes)
+        due = report_due_note(config.pledge.get("last_report_date"), today)
+        if due:
+            notes.append(due)
+        plan = reconcile(plan, payments, today.year, today=today)
+        return replace(plan, notes=(*plan.notes, *notes))
+
+    async def _ledger(self, gh: GitHubClient, installation_id: int, repository: str) -> Ledger:
+        stored = await self.ctx.store.scan(installation_id, repository)
+        version = stored.tree_sha if stored is not None and stored.skipped is None else None
+        key = repository.lower()
+        known = self._ledgers.get(key)
+        if known is not None and (
+            known[0] == version
+            if version is not None
+            else time.time() - known[1] <= PAYMENTS_MAX_AGE
+        ):
+            return known[2]
+        ledger = await read_repository_ledger(gh, repository, self._ledger_files)
+        self._ledgers[key] = (version, time.time(), ledger)
+        return ledger
+
+    async def _activities(self, gh: GitHubClient, owner: str) -> list[Activity] | None:
+        known = self._sponsors.get(owner.lower())
+        if known is not None and time.time() - known[0] <= SPONSORS_MAX_AGE:
+            return known[1]
+        found = await sponsors_activities(gh, owner, self.ctx.settings.github_graphql_url)
+        self._sponsors[owner.lower()] = (time.time(), found)
+        return found
 
     async def resolve(
         self, installation_id: int, dependencies: Iterable[Dependency]

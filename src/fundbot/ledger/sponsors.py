@@ -2,8 +2,11 @@
 billing history.
 
 The rules are those of the Open Source Pledge's own reporter
-(github.com/opensourcepledge/osp-github-reporter, `reconstruct_payments`):
-- a new sponsorship is charged on the day it starts; a one-time tier only then;
+(github.com/opensourcepledge/osp-github-reporter, `report.py`, `reconstruct_payments`, read at
+commit c164cb3), each day in its order: cancellations, tier changes and refunds first, then the
+billing day's charges, then new sponsorships:
+- a new sponsorship is charged on the day it starts; a one-time tier only then; one whose
+  tier GitHub does not return is skipped (charged nothing, fixing no billing day);
 - the first monthly sponsorship fixes the account's billing day of the month, and every
   monthly sponsorship is charged on that day from then on;
 - a tier change changes the amount from the next billing day; a change to a one-time tier is
@@ -34,12 +37,15 @@ class Activity:
     login: str  # the sponsored account
     cents: int  # the tier's monthly price (or one-time price)
     one_time: bool
+    has_tier: bool = True  # False when GitHub returned no `sponsorsTier`
 
     @classmethod
     def from_node(cls, node: Mapping[str, Any]) -> Activity | None:
         """An activity from a GraphQL node; None when a field it needs is missing."""
         try:
-            tier = node.get("sponsorsTier") or {}
+            tier = node.get("sponsorsTier")
+            has_tier = isinstance(tier, Mapping)
+            tier = tier if isinstance(tier, Mapping) else {}
             login = str((node.get("sponsorable") or {})["login"])
             day = datetime.date.fromisoformat(str(node["timestamp"])[:10])
             return cls(
@@ -48,6 +54,7 @@ class Activity:
                 login=login,
                 cents=int(tier.get("monthlyPriceInCents") or 0),
                 one_time=bool(tier.get("isOneTime")),
+                has_tier=has_tier,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -82,6 +89,8 @@ class _Billing:
     def change(self, day: datetime.date, today: Sequence[Activity]) -> None:
         """Cancellations, tier changes and refunds, before the day's charges."""
         for activity in today:
+            if activity.action != "CANCELLED_SPONSORSHIP" and not activity.has_tier:
+                continue  # no price to charge or refund (the reporter would fail on it)
             if activity.action == "CANCELLED_SPONSORSHIP":
                 self.monthly.pop(activity.login, None)
             elif activity.action == "TIER_CHANGE" and activity.one_time:
@@ -102,7 +111,8 @@ class _Billing:
     def start(self, day: datetime.date, today: Sequence[Activity]) -> None:
         """New sponsorships: charged today; a monthly one fixes the billing day if unset."""
         for activity in today:
-            if activity.action != "NEW_SPONSORSHIP":
+            if activity.action != "NEW_SPONSORSHIP" or not activity.has_tier:
+                # The reporter skips a new sponsorship without a tier (its TypeError branch).
                 continue
             kind = "one-time sponsorship" if activity.one_time else "new sponsorship"
             self.payments.append(_payment(day, activity.login, activity.cents, kind))

@@ -95,6 +95,18 @@ def next_report_due(last_report_date: str) -> datetime.date:
     return datetime.date(last.year + 1, last.month, day)
 
 
+def report_due_note(last_report_date: str | None, today: datetime.date) -> str | None:
+    """When the next Pledge report is due (12 months after `pledge.last_report_date`, the
+    Pledge's rule), as a note for the plan issue and the command line; None without the key."""
+    if not last_report_date:
+        return None
+    due = next_report_due(last_report_date)
+    rule = f"12 months after the last one, {last_report_date}"
+    if due < today:
+        return f"the Open Source Pledge report was due by {due.isoformat()} ({rule}): it is late"
+    return f"the next Open Source Pledge report is due by {due.isoformat()} ({rule})"
+
+
 def pledge_post(plan: Plan, *, year: int, organisation: str) -> str:
     """The itemised post the Pledge asks members to publish, from the ledger.
 
