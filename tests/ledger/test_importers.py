@@ -110,3 +110,35 @@ def test_an_impossible_date_in_an_export_is_a_problem_not_a_payment() -> None:
     ledger = import_export(text, "thanks-dev", "td.csv")
     assert [p.reference for p in ledger.payments] == ["TD-2026-0001"]
     assert [p.problem for p in ledger.problems] == ["date '2026-02-31' is not a real day"]
+
+
+def test_the_pledge_reporters_csv_is_a_github_sponsors_layout() -> None:
+    """The organisation's own payments as the Pledge's reporter writes them: cents to
+    dollars, one reference per account, day and payment, a refund negative."""
+    rows = _import("osp_github_reporter.csv", "github-sponsors")
+    assert rows[:3] == [
+        ("2026-01-10", "github:hynek", Decimal(100), "osp-reporter:hynek:2026-01-10:1"),
+        ("2026-02-10", "github:hynek", Decimal(100), "osp-reporter:hynek:2026-02-10:1"),
+        ("2026-02-25", "github:pallets", Decimal(25), "osp-reporter:pallets:2026-02-25:1"),
+    ]
+    assert rows[-1] == (
+        "2026-03-12",
+        "github:pallets",
+        Decimal(-25),
+        "osp-reporter:pallets:2026-03-12:1",
+    )
+    assert sum(r[2] for r in rows) == Decimal(325)
+
+
+def test_a_github_sponsors_layout_error_names_both_layouts() -> None:
+    with pytest.raises(LayoutError) as caught:
+        import_export("Date,Amount\n2026-01-01,5\n", "github-sponsors", "x.csv")
+    assert "missing Sponsor Handle" in str(caught.value)
+    assert "; or Date, Sponsorable, Amount in US Cents" in str(caught.value)
+
+
+def test_a_reporter_row_with_a_bad_login_or_amount_is_a_problem() -> None:
+    text = "Date,Sponsorable,Amount in US Cents\n2026-01-10,not a login,100\n2026-01-11,x,abc\n"
+    ledger = import_export(text, "github-sponsors", "r.csv")
+    assert ledger.payments == ()
+    assert [p.line for p in ledger.problems] == [2, 3]

@@ -34,7 +34,8 @@ def add_parser(sub: Any) -> None:
     imp.add_argument(
         "--recipient",
         metavar="ID",
-        help="the account a GitHub Sponsors export belongs to, e.g. github:hynek",
+        help="the account a GitHub Sponsors export belongs to, e.g. github:hynek (not needed "
+        "for the CSV of the Open Source Pledge's GitHub reporter, which names each one)",
     )
     imp.add_argument(
         "--payer",

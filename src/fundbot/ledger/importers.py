@@ -81,6 +81,35 @@ def _github_sponsors(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOpt
     return Ledger(tuple(payments), tuple(problems))
 
 
+# The CSV of the Open Source Pledge's GitHub reporter (osp-github-reporter, `report.py`,
+# `print_payments_csv`): an organisation's own GitHub Sponsors payments, reconstructed from its
+# sponsorship activity with a classic token, one row per payment.
+OSP_REPORTER_COLUMNS: Final = ("Date", "Sponsorable", "Amount in US Cents")
+
+
+def _osp_reporter(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOptions) -> Ledger:
+    payments, problems = [], []
+    seen: dict[tuple[str, str], int] = {}
+    for line, row in rows:
+        login = row["Sponsorable"]
+        recipient = recipient_key(f"github:{login}")
+        try:
+            if recipient is None:
+                raise ValueError(f"Sponsorable {login!r} is not a GitHub login")
+            amount = parse_amount(row["Amount in US Cents"], "Amount in US Cents") / 100
+            when = _day(row["Date"])
+        except ValueError as exc:
+            problems.append(LedgerProblem(file, line, str(exc)))
+            continue
+        # The reporter names no transaction: the account, the day and the n-th payment that
+        # day make the reference (a refund and a charge can fall on one day).
+        n = seen[(recipient, when)] = seen.get((recipient, when), 0) + 1
+        reference = f"osp-reporter:{recipient.partition(':')[2]}:{when}:{n}"
+        note = "GitHub Sponsors, reconstructed by the Open Source Pledge's reporter"
+        payments.append(_usd(when, recipient, amount, "github", reference, note, file, line))
+    return Ledger(tuple(payments), tuple(problems))
+
+
 # -- Open Collective -----------------------------------------------------------------------
 # The transactions export, "Platform Default" fields, with names or with field ids as headers.
 OPEN_COLLECTIVE_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -201,15 +230,23 @@ def _thanks_dev(rows: Sequence[tuple[int, Row]], file: str, opts: ImportOptions)
 # -- dispatch ----------------------------------------------------------------------------------
 
 _Importer = Callable[[Sequence[tuple[int, Row]], str, ImportOptions], Ledger]
-_LAYOUTS: Final[dict[str, tuple[tuple[tuple[str, ...], ...], _Importer]]] = {
-    "github-sponsors": (tuple((c,) for c in GITHUB_SPONSORS_COLUMNS), _github_sponsors),
-    "open-collective": (
-        tuple(
-            OPEN_COLLECTIVE_ALIASES[k] for k in ("date", "id", "type", "kind", "amount", "opposite")
-        ),
-        _open_collective,
+_Columns = tuple[tuple[str, ...], ...]  # each column, under any of its names
+# Each source's layouts, the first the one named when none matches.
+_LAYOUTS: Final[dict[str, tuple[tuple[_Columns, _Importer], ...]]] = {
+    "github-sponsors": (
+        (tuple((c,) for c in GITHUB_SPONSORS_COLUMNS), _github_sponsors),
+        (tuple((c,) for c in OSP_REPORTER_COLUMNS), _osp_reporter),
     ),
-    "thanks-dev": (tuple((c,) for c in THANKS_DEV_COLUMNS), _thanks_dev),
+    "open-collective": (
+        (
+            tuple(
+                OPEN_COLLECTIVE_ALIASES[k]
+                for k in ("date", "id", "type", "kind", "amount", "opposite")
+            ),
+            _open_collective,
+        ),
+    ),
+    "thanks-dev": ((tuple((c,) for c in THANKS_DEV_COLUMNS), _thanks_dev),),
 }
 
 
@@ -226,19 +263,12 @@ def import_export(text: str, source: str, file: str, opts: ImportOptions | None 
         return merge([ledger])
     if source not in _LAYOUTS:
         raise LayoutError(f"unknown source {source!r}: one of {', '.join(SOURCES)}")
-    needed, importer = _LAYOUTS[source]
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error):
         header = []
-    missing = [names[0] for names in needed if not any(n in header for n in names)]
-    if missing:
-        expected = ", ".join(names[0] for names in needed)
-        raise LayoutError(
-            f"{file} is not a {source} export: missing {', '.join(missing)}; "
-            f"expected columns: {expected}"
-        )
+    importer = _layout(source, header, file)
     rows: list[tuple[int, Row]] = []
     try:
         for cells in reader:
@@ -247,6 +277,21 @@ def import_export(text: str, source: str, file: str, opts: ImportOptions | None 
     except csv.Error as exc:
         raise LayoutError(f"{file}:{reader.line_num}: not CSV: {exc}") from None
     return merge([importer(rows, file, opts)])
+
+
+def _layout(source: str, header: Sequence[str], file: str) -> _Importer:
+    """The importer of the first of `source`'s layouts whose columns `header` has all of."""
+    layouts = _LAYOUTS[source]
+    for needed, importer in layouts:
+        if all(any(n in header for n in names) for names in needed):
+            return importer
+    needed = layouts[0][0]
+    missing = [names[0] for names in needed if not any(n in header for n in names)]
+    expected = "; or ".join(", ".join(names[0] for names in cols) for cols, _ in layouts)
+    raise LayoutError(
+        f"{file} is not a {source} export: missing {', '.join(missing)}; "
+        f"expected columns: {expected}"
+    )
 
 
 def _row(header: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
