@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from fundbot.cli import main
 from fundbot.ledger.ledger_csv import parse_ledger
+from fundbot.render.pledge import next_report_due, report_due_note
 from tests.fakes.server import FakeServer
 from tests.test_cli import checkout, registries, run  # noqa: F401  (fixtures)
 
@@ -109,7 +112,9 @@ def test_scan_pledge_with_payments_and_a_report_url(
 ) -> None:
     """The entry reports what was paid; with `pledge.last_report_date` the due date is said."""
     config = tmp_path / "fundbot.yml"
-    config.write_text("pledge:\n  last_report_date: 2025-10-08\n")
+    last = datetime.date.today() - datetime.timedelta(days=40)
+    due = next_report_due(last.isoformat())
+    config.write_text(f"pledge:\n  last_report_date: {last.isoformat()}\n")
     code, out, err = run(
         capsys,
         "scan",
@@ -132,7 +137,7 @@ def test_scan_pledge_with_payments_and_a_report_url(
     assert entry["usdAmountPaid"] == 8080
     assert entry["year"] == "2026"
     assert entry["url"] == "https://shop.example/blog/pledge-2026"
-    assert "next Pledge report is due by 2026-10-08" in err
+    assert f"note: the next Open Source Pledge report is due by {due.isoformat()}" in err
     assert "paid **\\$8,080**" in out
 
 
@@ -146,3 +151,77 @@ def test_scan_pledge_without_a_url_says_what_to_add(
     assert "annualReports" not in out
     assert "--report-url URL, or set `pledge.report_url`" in err
     assert "usdAmountPaid" not in out
+
+
+def _scan(capsys: pytest.CaptureFixture[str], checkout: Path, *args: str) -> tuple[int, str, str]:
+    return run(
+        capsys,
+        "scan",
+        str(checkout),
+        "--developers",
+        "4",
+        "--payments",
+        str(LEDGER / "2026.csv"),
+        "--year",
+        "2026",
+        *args,
+    )
+
+
+def test_the_table_shows_paid_and_remaining_as_the_json_has_them(
+    checkout: Path,  # noqa: F811
+    registries: FakeServer,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, _ = _scan(capsys, checkout, "--format", "json")
+    plan = json.loads(out)["plan"]
+    monkeypatch.setenv("COLUMNS", "300")
+    code, table, _ = _scan(capsys, checkout)
+    assert code == 0
+    header = next(row for row in table.splitlines() if "per year" in row)
+    assert re.search(r"paid in 2026 .* remaining", header)
+    for line in plan["lines"]:
+        row = next(r for r in table.splitlines() if f"${line['amount_usd_per_year']:,}" in r)
+        cells = [c.strip() for c in re.split(r"[│┃|]", row) if c.strip()]
+        assert f"${line['paid_usd']:,}" in cells
+        assert any(c.startswith(f"${line['remaining_usd']:,}") for c in cells)
+    total = next(r for r in table.splitlines() if "total" in r)
+    assert f"${plan['remaining_usd']:,}" in total
+    assert f"${sum(x['paid_usd'] for x in plan['lines']):,}" in total
+    budget = plan["budget"]
+    share = round(100 * plan["paid_usd"] / budget)
+    assert f"Paid in 2026: ${plan['paid_usd']:,} of ${budget:,} paid, {share}%" in table
+    assert f"of which ${plan['payments_outside_plan']:,} to recipients outside the plan" in table
+
+
+def test_the_report_due_date_is_in_every_plan_output(
+    checkout: Path,  # noqa: F811
+    registries: FakeServer,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """With `pledge.last_report_date`, the markdown plan issue, the table and the JSON notes
+    say when the next report is due, as the App's plan issue does."""
+    config = tmp_path / "fundbot.yml"
+    config.write_text("pledge:\n  last_report_date: 2025-03-01\n")
+    note = report_due_note("2025-03-01", datetime.date.today())
+    assert note is not None
+    _, markdown, _ = _scan(capsys, checkout, "--config", str(config), "--format", "markdown")
+    assert "report was due by 2026-03-01 (12 months after the last one, 2025-03-01)" in markdown
+    _, table, _ = _scan(capsys, checkout, "--config", str(config))
+    assert f"note: {note}" in table
+    _, out, _ = _scan(capsys, checkout, "--config", str(config), "--format", "json")
+    assert note in json.loads(out)["plan"]["notes"]
+
+
+def test_report_due_note_says_when_it_is_late() -> None:
+    assert report_due_note(None, datetime.date(2026, 1, 1)) is None
+    early = report_due_note("2025-10-08", datetime.date(2026, 10, 8))
+    assert early == (
+        "the next Open Source Pledge report is due by 2026-10-08 "
+        "(12 months after the last one, 2025-10-08)"
+    )
+    late = report_due_note("2025-10-08", datetime.date(2026, 10, 9))
+    assert late is not None
+    assert late.endswith(": it is late")

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from fundbot.cli.deps import nothing_found
-from fundbot.cli.scan_output import output_console, print_table, unchecked_summary
+from fundbot.cli.scan_output import output_console, print_table, unchecked_sentence
 from fundbot.config import (
     SETTINGS_PATH,
     FundbotConfig,
@@ -33,9 +33,9 @@ from fundbot.render.exports import plan_csv, plan_json, sponsors_csv
 from fundbot.render.issue import render_plan_issue
 from fundbot.render.pledge import (
     NO_URL_NOTE,
-    next_report_due,
     pledge_post,
     pledge_report,
+    report_due_note,
     report_problems,
 )
 from fundbot.render.text import coverage_sentence
@@ -178,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
     plan, funding = planned.plan, planned.funding
     if args.payments is not None:
         plan = reconcile(plan, payments, args.year)
+    due = report_due_note(config.pledge.get("last_report_date"), datetime.date.today())
+    if due:
+        # In every format's notes, as in the plan issue (the pledge format says it on stderr).
+        plan = replace(plan, notes=(*plan.notes, due))
     _print(args, plan, result, funding, (config, problems), owner or name)
     if args.format != "table":
         # The table says these itself; other formats go to files, so tell the person here.
@@ -273,10 +277,10 @@ def _prepare(
 
 
 def _warn_unchecked_and_unreadable(plan: Plan, result: ScanResult) -> None:
-    unchecked = unchecked_summary(plan.unchecked)
+    unchecked = unchecked_sentence(plan)
     if unchecked:
+        # Once: the coverage sentence already names every reason and its count.
         _say(f"warning: {unchecked}; their funding is unknown")
-        _say(f"warning: {coverage_sentence(plan)}")
     for error in result.errors:
         _say(f"warning: unreadable: {error.manifest}: {error.error}")
 
@@ -470,7 +474,7 @@ def _print_pledge(
         _say("note: the Pledge entry is not shown: " + "; ".join(wrong))
     else:
         sys.stdout.write(json.dumps({"annualReports": [entry]}, indent=2) + "\n\n")
-    last = config.pledge.get("last_report_date")
-    if last:
-        _say(f"note: the next Pledge report is due by {next_report_due(last).isoformat()}")
+    due = report_due_note(config.pledge.get("last_report_date"), datetime.date.today())
+    if due:
+        _say(f"note: {due}")
     sys.stdout.write(pledge_post(plan, year=args.year, organisation=organisation) + "\n")

@@ -14,10 +14,12 @@ from fundbot.model import (
     TO_CONFIRM,
     PackageFunding,
     Plan,
+    PlanLine,
     ScanResult,
     UnfundedPackage,
     unconfirmed_account,
 )
+from fundbot.render.paid import percent
 from fundbot.render.text import coverage_sentence, monthly_amounts
 from fundbot.safe_text import printable
 from fundbot.words import plural
@@ -71,6 +73,14 @@ def unchecked_summary(unchecked: tuple[UnfundedPackage, ...]) -> str | None:
     counts = Counter(u.label for u in unchecked)
     shown = ", ".join(f"{label} ({n:,})" for label, n in sorted(counts.items(), key=_most))
     return f"{plural(len(unchecked), 'package')} could not be checked: {shown}"
+
+
+def unchecked_sentence(plan: Plan) -> str | None:
+    """What could not be checked, said once: the coverage sentence when it holds the
+    reasons (anything held back), else the per-reason summary; None when all was checked."""
+    if plan.held_back.packages:
+        return coverage_sentence(plan)
+    return unchecked_summary(plan.unchecked)
 
 
 def _most(item: tuple[str, int]) -> tuple[int, str]:
@@ -146,6 +156,10 @@ def _print_plan(plan: Plan, console: Console) -> None:
     table.add_column("platform", no_wrap=True)
     table.add_column("per year", justify="right", no_wrap=True)
     table.add_column("per month", justify="right", no_wrap=True)
+    if plan.paid_known:
+        # Planned against paid, as in the plan issue and the JSON (paid_usd, remaining_usd).
+        table.add_column(f"paid in {plan.paid_year}", justify="right", no_wrap=True)
+        table.add_column("remaining", justify="right", no_wrap=True)
     table.add_column("packages", overflow="fold", min_width=min(longest, 40))
     monthly = monthly_amounts(plan.lines)
     for line in plan.lines:
@@ -157,12 +171,47 @@ def _print_plan(plan: Plan, console: Console) -> None:
             Text(printable(line.platform), style="dim"),
             _text(f"${line.amount:,}"),
             _text(f"${monthly[line.recipient]:,}"),
+            *(_paid_cells(line) if plan.paid_known else ()),
             _text(_more(line.packages) + (" (funded elsewhere)" if line.funded_elsewhere else "")),
         )
+    if plan.paid_known:
+        planned = sum(line.amount for line in plan.lines)
+        table.add_row(
+            _text("total"),
+            Text(""),
+            _text(f"${planned:,}"),
+            _text(f"${sum(monthly.values()):,}"),
+            _text(f"${sum(line.paid_usd for line in plan.lines):,}"),
+            _text(f"${sum(line.remaining_usd for line in plan.lines):,}"),
+            Text(""),
+            style="bold",
+        )
     console.print(table)
+    if plan.paid_known:
+        console.print(_text(paid_summary(plan)))
     console.print(_text("Where to pay:"))
     for line in plan.lines:
         console.print(_text(f"  {recipient_label(line.handle, line.url)}: {line.url}"))
+
+
+def _paid_cells(line: PlanLine) -> tuple[Text, Text]:
+    remaining = f"${line.remaining_usd:,}"
+    if line.overpaid_usd:
+        remaining += f" (overpaid by ${line.overpaid_usd:,})"
+    return _text(f"${line.paid_usd:,}"), _text(remaining)
+
+
+def paid_summary(plan: Plan) -> str:
+    """`Paid in 2026: $6,400 of $24,000 paid, 27%`, and what went outside the plan."""
+    outside = (
+        f", of which ${plan.payments_outside_plan:,} to recipients outside the plan"
+        if plan.payments_outside_plan
+        else ""
+    )
+    return (
+        f"Paid in {plan.paid_year}: ${plan.paid_usd:,} of ${plan.budget:,} paid, "
+        f"{percent(plan.paid_usd, plan.budget)}%{outside}."
+    )
 
 
 def _print_notes(plan: Plan, result: ScanResult, console: Console) -> None:
@@ -171,9 +220,9 @@ def _print_notes(plan: Plan, result: ScanResult, console: Console) -> None:
     asked = [u.package for u in plan.unfunded if not u.unchecked]
     if asked:
         console.print(_text(f"Most used without funding: {_more(asked[:5], 5)}"))
-    unchecked = unchecked_summary(plan.unchecked)
-    if unchecked:
-        console.print(_text(f"note: {unchecked}"))
+    if plan.unchecked and not plan.held_back.packages:
+        # Otherwise the coverage sentence the table opens with has named every reason.
+        console.print(_text(f"note: {unchecked_summary(plan.unchecked)}"))
     if plan.excluded:
         console.print(_text(f"Excluded: {len(plan.excluded)} (see --format markdown or json)"))
     for error in result.errors:

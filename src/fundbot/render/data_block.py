@@ -99,7 +99,8 @@ def plan_data(plan: Plan, *, state: Mapping[str, Any] | None = None) -> dict[str
     `state` is what people changed through the issue (keys used by the renderers:
     `excluded` and `funded_elsewhere`, lists of recipient ids; `rescan`, a bool).
     """
-    return {
+    lines = [line_data(line) for line in plan.lines]
+    data: dict[str, Any] = {
         "version": DATA_VERSION,
         "budget": plan.budget,
         "currency": plan.currency,
@@ -110,9 +111,20 @@ def plan_data(plan: Plan, *, state: Mapping[str, Any] | None = None) -> dict[str
         },
         "per_developer": plan.per_developer,
         "fingerprint": plan.fingerprint,
-        "lines": [line_data(line) for line in plan.lines],
+        "lines": lines,
         "state": dict(state or {}),
     }
+    if plan.paid_known:
+        # Planned against paid, as the issue's table and the JSON output have it.
+        for entry, line in zip(lines, plan.lines, strict=True):
+            entry.update(paid_usd=line.paid_usd, remaining_usd=line.remaining_usd)
+        data["paid"] = {
+            "year": plan.paid_year,
+            "paid_usd": plan.paid_usd,
+            "payments_outside_plan": plan.payments_outside_plan,
+            "remaining_usd": sum(line.remaining_usd for line in plan.lines),
+        }
+    return data
 
 
 def fit_data(data: Mapping[str, Any], *, limit: int = MAX_DATA, items: str = "lines") -> str:

@@ -170,6 +170,7 @@ def paid_json(plan: Plan) -> dict[str, Any]:
         "paid_year": plan.paid_year,
         "paid_usd": plan.paid_usd,
         "payments_outside_plan": plan.payments_outside_plan,
+        "remaining_usd": sum(line.remaining_usd for line in plan.lines),
         "payments": [
             {
                 "date": p.date,
