@@ -153,11 +153,11 @@ def test_scan_pledge_without_a_url_says_what_to_add(
     assert "usdAmountPaid" not in out
 
 
-def _scan(capsys: pytest.CaptureFixture[str], checkout: Path, *args: str) -> tuple[int, str, str]:
+def _scan(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str, str]:
     return run(
         capsys,
         "scan",
-        str(checkout),
+        str(root),
         "--developers",
         "4",
         "--payments",
