@@ -15,7 +15,6 @@ from fundbot.render.pledge import pledge_report as pledge_report
 from fundbot.render.text import (
     coverage_sentence,
     monthly_amounts,
-    per_month,
 )
 from fundbot.safe_text import spreadsheet_cell, write_csv
 
@@ -43,33 +42,28 @@ def sponsors_csv(plan: Plan, frequency: Literal["monthly", "one-time"]) -> str:
     With the year's payments known (`plan.paid_known`) only what remains is offered: a
     one-time amount of the remainder, or the remainder spread over the months left.
     """
-    totals: dict[str, int] = {}
-    names: dict[str, str] = {}
-    # Monthly: the plan's per-month column, so the upload matches what the plan shows.
     monthly = monthly_amounts(plan.lines)
+    owed: dict[str, int] = {}  # handle (lower) -> USD still to give
+    names: dict[str, str] = {}  # handle (lower) -> as first written
     for line in plan.lines:
         handle = github_handle(line.handle)
-        if line.platform != "github" or line.funded_elsewhere or handle is None:
-            continue
         due = line.remaining_usd if plan.paid_known else line.amount
-        if due <= 0:
+        if line.platform != "github" or line.funded_elsewhere or handle is None or due <= 0:
             continue
-        names.setdefault(handle.lower(), handle)
-        # Monthly, nothing paid yet: the plan's per-month column, so the upload matches it.
         if frequency == "monthly" and not plan.paid_known:
-            due = monthly[line.recipient]
-        totals[handle.lower()] = totals.get(handle.lower(), 0) + due
-    months = max(1, plan.months_left) if plan.paid_known else 12
-    rows = []
-    for key, owed in totals.items():
-        if frequency == "one-time" or not plan.paid_known:
-            amount = max(1, owed)  # the yearly remainder, or already the monthly column
-        elif months == 12:
-            amount = max(1, per_month(owed))
-        else:
-            spread = (Decimal(owed) / months).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-            amount = max(1, int(spread))
-        rows.append((names[key], amount))
+            due = monthly[line.recipient]  # the plan's per-month column: the upload matches it
+        key = handle.lower()
+        names.setdefault(key, handle)
+        owed[key] = owed.get(key, 0) + due
+
+    def amount(total: int) -> int:
+        if frequency == "monthly" and plan.paid_known:
+            # The remainder spread over the months left (twelve: the plan's per-month rule).
+            months = Decimal(max(1, plan.months_left))
+            total = int((total / months).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return max(1, total)  # GitHub's minimum
+
+    rows = [(names[key], amount(total)) for key, total in owed.items()]
     return write_csv(SPONSORS_HEADER, rows)
 
 
