@@ -4,6 +4,7 @@ paid, partly paid (two platforms, one payment outside the plan, one overpaid), f
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from fundbot.ledger.local import read_ledger
 from fundbot.ledger.reconcile import reconcile
 from fundbot.model import Payment, Plan
 from fundbot.render.issue import render_plan_issue
-from fundbot.render.paid import percent
+from fundbot.render.paid import percent, progress
 from fundbot.render.pledge import next_report_due, pledge_post, pledge_report, report_problems
 from tests.render.golden import assert_golden, assert_harmless, assert_no_inline_math
 from tests.render.plans import realistic_context, realistic_plan
@@ -78,8 +79,20 @@ def test_plan_issue_progress_and_totals_when_partly_paid() -> None:
 
 
 def test_progress_line_reads_as_the_issue_asks() -> None:
+    """The issue's own example, bar and words: $6,400 of a $24,000 plan paid."""
     assert percent(6400, 24000) == 27
     assert percent(0, 0) == 0
+    plan = replace(
+        realistic_plan(),
+        budget=24_000,
+        paid_known=True,
+        paid_year=2026,
+        paid_usd=6400,
+    )
+    assert progress(plan) == (
+        "**Paid in 2026:** `█████░░░░░░░░░░░░░░░` $6,400 of $24,000 paid, 27%."
+    )
+    assert progress(replace(plan, paid_known=False)) == ""
 
 
 def test_without_a_ledger_the_issue_is_unchanged() -> None:
