@@ -200,11 +200,13 @@ def test_the_report_due_date_is_in_every_plan_output(
     registries: FakeServer,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With `pledge.last_report_date`, the markdown plan issue, the table and the JSON notes
     say when the next report is due, as the App's plan issue does."""
     config = tmp_path / "fundbot.yml"
     config.write_text("pledge:\n  last_report_date: 2025-03-01\n")
+    monkeypatch.setenv("COLUMNS", "300")  # the table's notes unwrapped
     note = report_due_note("2025-03-01", datetime.date.today())
     assert note is not None
     _, markdown, _ = _scan(capsys, checkout, "--config", str(config), "--format", "markdown")
