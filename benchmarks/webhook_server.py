@@ -22,11 +22,11 @@ from fundbot.web import make_app
 async def main(data_dir: str, port: int, secret: str, database_url: str | None) -> None:
     queue: Any
     if database_url:
-        from psycopg_pool import AsyncConnectionPool
-
         from fundbot.storage.pg_queue import PgQueue
+        from fundbot.storage.pg_store import connection_pool
 
-        pool = AsyncConnectionPool(database_url, min_size=2, max_size=4, open=False)
+        # The pool `fundbot serve --role web` opens (autocommit: one round trip a batch).
+        pool = connection_pool(database_url, min_size=2, max_size=4)
         await pool.open()
         queue = PgQueue(pool)
     else:

@@ -26,7 +26,7 @@ from fundbot.settings import Settings
 from fundbot.storage.pg_funding_cache import PgFundingCache
 from fundbot.storage.pg_queue import PgQueue
 from fundbot.storage.pg_schema import SCHEMA_VERSION, SchemaOutdated, check_current, current_version
-from fundbot.storage.pg_store import PgStore
+from fundbot.storage.pg_store import PgStore, connection_pool
 from fundbot.web import make_app
 
 
@@ -53,7 +53,7 @@ async def running_postgres(
 ) -> AsyncIterator[Running]:
     url = settings.database_url.reveal()
     await require_current_schema(url)
-    pool = AsyncConnectionPool(url, min_size=2, max_size=workers + 6, open=False)
+    pool = connection_pool(url, min_size=2, max_size=workers + 6)
     await pool.open(wait=True, timeout=10.0)
     store = PgStore(pool)
     queue = PgQueue(pool)

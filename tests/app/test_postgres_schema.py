@@ -92,3 +92,16 @@ def test_role_web_needs_database_url(
     monkeypatch.setenv("FUNDBOT_DATA_DIR", str(tmp_path))
     assert main(["serve", "--role", "web", "--env-file", "/nonexistent"]) == 2
     assert "needs DATABASE_URL" in capsys.readouterr().err
+
+
+async def test_a_version_1_database_gets_the_replay_table(pg_url: str) -> None:
+    """An existing deployment (schema 1, rows in it) migrates forward in place."""
+    await migrate(pg_url)
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("DROP TABLE webhook_bodies")
+        conn.execute("DELETE FROM fundbot_schema WHERE version > 1")
+        conn.execute("INSERT INTO deliveries VALUES ('kept', 'push', 1)")
+    assert await migrate(pg_url) == (1, SCHEMA_VERSION)
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT id FROM deliveries").fetchall() == [("kept",)]
+        assert conn.execute("SELECT count(*) FROM webhook_bodies").fetchone() == (0,)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -26,13 +26,52 @@ from fundbot.storage.sqlite_queue import FailedJob
 TASK_NAME = "fundbot.run_job"
 QUEUE_NAME = "fundbot"
 
-_INSERT_JOBS = (
-    "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)"
-    " SELECT %s, %s, j.lock, j.qlock, j.args"
-    " FROM unnest(%s::text[], %s::text[], %s::jsonb[]) AS j(lock, qlock, args)"
-    # A job like it is already waiting (procrastinate's queueing lock): that one will do.
-    " ON CONFLICT DO NOTHING"
+# A body byte-identical to one accepted this recently is a replay, whatever its delivery id.
+REPLAY_WINDOW = 24 * 3600.0
+
+# A whole batch in one statement, so one round trip on an autocommit connection (atomic all
+# the same: one statement is one transaction). Each submission, in order:
+# - its body digest must be new, or last accepted before the replay window (the first of
+#   twins in one batch takes it);
+# - then its delivery id must be new (the first of twins among those left takes it);
+# - then its jobs go in, a job like one already waiting giving way to it (procrastinate's
+#   queueing lock).
+# Digests and ids are inserted sorted, so two web processes never deadlock on each other.
+_WRITE_BATCH = """
+WITH sub AS (
+    SELECT s.*,
+           row_number() OVER (PARTITION BY s.digest ORDER BY s.n) AS body_rank
+      FROM unnest(%(ids)s::text[], %(events)s::text[], %(digests)s::text[])
+           WITH ORDINALITY AS s(id, event, digest, n)
+), body AS (
+    INSERT INTO webhook_bodies AS b (digest, received_at)
+    SELECT digest, %(now)s FROM sub WHERE digest IS NOT NULL AND body_rank = 1 ORDER BY digest
+    ON CONFLICT (digest) DO UPDATE SET received_at = excluded.received_at
+        WHERE b.received_at < %(replayable_before)s
+    RETURNING digest
+), news AS (
+    SELECT sub.id, sub.event, sub.n,
+           row_number() OVER (PARTITION BY sub.id ORDER BY sub.n) AS id_rank
+      FROM sub
+     WHERE sub.digest IS NULL OR (sub.body_rank = 1 AND sub.digest IN (SELECT digest FROM body))
+), delivery AS (
+    INSERT INTO deliveries (id, event, received_at)
+    SELECT id, event, %(now)s FROM news WHERE id IS NOT NULL AND id_rank = 1 ORDER BY id
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+), accepted AS (
+    SELECT n FROM news WHERE id IS NULL OR (id_rank = 1 AND id IN (SELECT id FROM delivery))
+), queued AS (
+    INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args)
+    SELECT %(queue)s, %(task)s, j.lock, j.qlock, j.args
+      FROM unnest(%(job_n)s::bigint[], %(locks)s::text[], %(qlocks)s::text[], %(args)s::jsonb[])
+           WITH ORDINALITY AS j(n, lock, qlock, args, k)
+     WHERE j.n IN (SELECT n FROM accepted)
+     ORDER BY j.k
+    ON CONFLICT DO NOTHING
 )
+SELECT n FROM accepted
+"""
 _STATES = {"todo": "queued", "doing": "running", "failed": "failed"}
 
 
@@ -48,8 +87,9 @@ def job_from_args(args: dict[str, Any]) -> Job:
 class PgQueue:
     """Submitting side of the PostgreSQL queue, and what /healthz and / look at."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    def __init__(self, pool: AsyncConnectionPool, *, clock: Callable[[], float] = time.time):
         self.pool = pool
+        self.clock = clock
         self.wakeup = asyncio.Event()  # The Queue protocol's; procrastinate uses LISTEN.
         self._writes = GroupCommit(self._write_batch)
 
@@ -71,19 +111,17 @@ class PgQueue:
         *,
         body_digest: str | None = None,
     ) -> bool:
-        """Commit a delivery and its jobs; False when any process recorded it before.
-
-        `body_digest` (replay detection) is accepted for the web front's sake but not yet
-        recorded here: PostgreSQL de-duplicates by delivery id only (issue 13, item 14)."""
-        return await self._writes.submit(delivery_id, event, jobs)
+        """Commit a delivery and its jobs; False when any process recorded it before: by its
+        id, or (a replay under a new id) by its body's digest within REPLAY_WINDOW."""
+        return await self._writes.submit(delivery_id, event, jobs, body_digest)
 
     async def enqueue(self, jobs: Sequence[Job]) -> None:
         if jobs:
             await self.submit(None, "internal", jobs)
 
     async def _write_batch(self, batch: Sequence[Submission]) -> list[bool]:
-        async with self.pool.connection() as conn, conn.transaction():
-            return await write_batch(conn, batch, time.time())
+        async with self.pool.connection() as conn:
+            return await write_batch(conn, batch, self.clock())
 
     async def counts(self) -> dict[str, int]:
         async with self.pool.connection() as conn:
@@ -138,7 +176,13 @@ class PgQueue:
             )
 
     async def prune_deliveries(self, older_than: float) -> int:
+        """Forget delivery ids older than a timestamp (GitHub redelivers within days), and
+        body digests older than the replay window."""
         async with self.pool.connection() as conn:
+            await conn.execute(
+                "DELETE FROM webhook_bodies WHERE received_at < %s",
+                (self.clock() - REPLAY_WINDOW,),
+            )
             cur = await conn.execute("DELETE FROM deliveries WHERE received_at < %s", (older_than,))
             return cur.rowcount
 
@@ -146,35 +190,28 @@ class PgQueue:
 async def write_batch(
     conn: AsyncConnection[Any], batch: Sequence[Submission], now: float
 ) -> list[bool]:
-    """Inside the caller's transaction: new deliveries and all their jobs, in two statements."""
-    ids = [s.delivery_id for s in batch if s.delivery_id is not None]
-    fresh: set[str] = set()
-    if ids:
-        cur = await conn.execute(
-            "INSERT INTO deliveries(id, event, received_at)"
-            " SELECT d.id, d.event, %s FROM unnest(%s::text[], %s::text[]) AS d(id, event)"
-            " ON CONFLICT (id) DO NOTHING RETURNING id",
-            (now, ids, [s.event for s in batch if s.delivery_id is not None]),
-        )
-        fresh = {row[0] for row in await cur.fetchall()}
-    results: list[bool] = []
+    """New deliveries and all their jobs, in one statement; False for a delivery recorded
+    before (by id, or by body digest within REPLAY_WINDOW), which then queues nothing."""
+    job_n: list[int] = []
     jobs: list[Job] = []
-    for submission in batch:
-        accepted = submission.delivery_id is None or submission.delivery_id in fresh
-        # One delivery id twice in one batch: the first takes it.
-        fresh.discard(submission.delivery_id or "")
-        results.append(accepted)
-        if accepted:
-            jobs.extend(submission.jobs)
-    if jobs:
-        await conn.execute(
-            _INSERT_JOBS,
-            (
-                QUEUE_NAME,
-                TASK_NAME,
-                [job.serial_key for job in jobs],
-                [job.dedupe_key for job in jobs],
-                [Jsonb(job_args(job)) for job in jobs],
-            ),
-        )
-    return results
+    for n, submission in enumerate(batch, start=1):
+        job_n.extend([n] * len(submission.jobs))
+        jobs.extend(submission.jobs)
+    cur = await conn.execute(
+        _WRITE_BATCH,
+        {
+            "ids": [s.delivery_id for s in batch],
+            "events": [s.event for s in batch],
+            "digests": [s.body_digest for s in batch],
+            "now": now,
+            "replayable_before": now - REPLAY_WINDOW,
+            "queue": QUEUE_NAME,
+            "task": TASK_NAME,
+            "job_n": job_n,
+            "locks": [job.serial_key for job in jobs],
+            "qlocks": [job.dedupe_key for job in jobs],
+            "args": [Jsonb(job_args(job)) for job in jobs],
+        },
+    )
+    accepted = {int(row[0]) for row in await cur.fetchall()}
+    return [n in accepted for n in range(1, len(batch) + 1)]

@@ -87,8 +87,18 @@ CREATE TRIGGER fundbot_absorb_queued_twin
     EXECUTE FUNCTION fundbot_absorb_queued_twin();
 """
 
+# Issue 13, item 14: the digest of each body accepted in the last day (a signed body sent
+# again under a fresh delivery id is a replay). The reconcile prunes it.
+WEBHOOK_BODIES = """
+CREATE TABLE webhook_bodies (
+    digest TEXT PRIMARY KEY,
+    received_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX webhook_bodies_received ON webhook_bodies(received_at);
+"""
+
 # Version n is reached by applying step n to version n-1. Append, never edit.
-STEPS: tuple[str, ...] = ("procrastinate+fundbot tables",)
+STEPS: tuple[str, ...] = ("procrastinate+fundbot tables", "webhook body digests (replays)")
 SCHEMA_VERSION = len(STEPS)
 
 
@@ -133,6 +143,8 @@ async def _apply(conn: psycopg.AsyncConnection[tuple[object, ...]], version: int
             await conn.execute(SchemaManager.get_schema())
         await conn.execute(FUNDBOT_TABLES)
         await conn.execute("CREATE TABLE fundbot_schema (version INTEGER NOT NULL)")
+    elif version == 2:
+        await conn.execute(WEBHOOK_BODIES)
     await conn.execute("INSERT INTO fundbot_schema(version) VALUES (%s)", (version,))
 
 

@@ -7,9 +7,27 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from fundbot.storage.store import Statement, StoreQueries
+
+
+async def _autocommit(conn: AsyncConnection[Any]) -> None:
+    await conn.set_autocommit(True)
+
+
+def connection_pool(conninfo: str, *, min_size: int, max_size: int) -> AsyncConnectionPool:
+    """The process's one pool (store, queue and procrastinate's worker), unopened.
+
+    Its connections are in autocommit: a lone statement is one round trip (no BEGIN and
+    COMMIT around it), which the webhook path counts on; `conn.transaction()` still groups
+    statements. (Set by `configure`, not the `autocommit` keyword, which procrastinate's
+    own LISTEN connection passes again.)
+    """
+    return AsyncConnectionPool(
+        conninfo, min_size=min_size, max_size=max_size, configure=_autocommit, open=False
+    )
 
 
 @lru_cache(maxsize=256)
