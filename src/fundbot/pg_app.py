@@ -53,7 +53,10 @@ async def running_postgres(
 ) -> AsyncIterator[Running]:
     url = settings.database_url.reveal()
     await require_current_schema(url)
-    pool = connection_pool(url, min_size=2, max_size=workers + 6)
+    # One pool for the process: the web front's queue writes, the store, and procrastinate.
+    # A running job holds one connection (its installation's lock) and borrows another now
+    # and then; six more serve procrastinate's fetches and heartbeats and the web front.
+    pool = connection_pool(url, min_size=2, max_size=2 * workers + 6)
     await pool.open(wait=True, timeout=10.0)
     store = PgStore(pool)
     queue = PgQueue(pool)
@@ -73,7 +76,6 @@ async def running_postgres(
                     await queue.prune_deliveries(time.time() - DELIVERY_MEMORY)
 
                 worker = PgWorker(
-                    url,
                     pool,
                     handlers,
                     concurrency=workers,

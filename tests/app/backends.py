@@ -74,7 +74,6 @@ async def postgres_backend(url: str) -> AsyncIterator[Backend]:
     @contextlib.asynccontextmanager
     async def run(handlers: Mapping[str, JobHandler], concurrency: int) -> AsyncIterator[Any]:
         worker = PgWorker(
-            url,
             pool,
             handlers,
             concurrency=concurrency,

@@ -9,6 +9,7 @@ SQLite process leaves for the same final files: one per scope, every push reflec
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import time
@@ -57,10 +58,15 @@ def bodies(github: FakeGitHub) -> dict[str, list[str]]:
     return {name: [i.body for i in github.bot_issues(name)] for name in sorted(github.repos)}
 
 
+_NUMBERS = itertools.count(1)
+
+
 async def deliver(
     session: aiohttp.ClientSession, url: str, event: str, payload: dict[str, object]
 ) -> int:
-    body = json.dumps(payload).encode()
+    """Deliver a signed event. Each body is one of its own, as GitHub's are (shas, times): a
+    byte-identical body is a replay, answered 200 and dropped."""
+    body = json.dumps({**payload, "test_delivery": next(_NUMBERS)}).encode()
     async with session.post(
         f"{url}/api/github/webhooks", data=body, headers=delivery_headers(event, body)
     ) as resp:

@@ -3,8 +3,12 @@
 - one repository's jobs never overlap anywhere: procrastinate's `lock` is the repository;
   jobs for a whole installation (`inst:*`) also take an exclusive PostgreSQL advisory lock
   that every repository job of that installation takes shared, as the SQLite queue keeps
-  them apart in one process;
-- failures retry after a capped exponential delay;
+  them apart in one process. The lock is only tried: a job that finds it taken goes back
+  to the queue for `lock_retry` seconds, its attempts kept, instead of holding a worker and
+  a connection while it waits;
+- failures retry after a capped exponential delay (the SQLite queue's `Backoff`); a job
+  runs through the same `run_job` as there;
+- procrastinate runs on the process's own connection pool, not a second one;
 - workers send heartbeats; each worker hands the running jobs of a worker silent for
   `stalled_after` seconds (killed, or its machine gone) back to the queue;
 - the reconcile is a periodic task: procrastinate defers it once per period across workers.
@@ -16,7 +20,6 @@ import asyncio
 import contextlib
 import datetime
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -26,7 +29,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from psycopg_pool import AsyncConnectionPool
 
 from fundbot.jobs.model import Job
-from fundbot.jobs.worker import JobHandler, JobObserver, job_logging
+from fundbot.jobs.worker import Backoff, JobHandler, JobObserver, job_log_context, run_job
 from fundbot.storage.pg_queue import QUEUE_NAME, TASK_NAME, job_from_args
 
 log = logging.getLogger(__name__)
@@ -35,26 +38,35 @@ RECONCILE_TASK = "fundbot.reconcile"
 
 
 class CappedBackoff(BaseRetryStrategy):
-    """`base`, 2·base, 4·base... seconds, never more than `cap`; `max_attempts` runs in all."""
+    """procrastinate's side of `Backoff`: procrastinate counts the failed runs before this
+    one in `job.attempts`."""
 
     def __init__(self, *, max_attempts: int = 5, base: float = 30.0, cap: float = 3600.0):
-        self.max_attempts = max_attempts
-        self.base = base
-        self.cap = cap
+        self.backoff = Backoff(max_attempts=max_attempts, base=base, cap=cap)
 
-    def delay(self, attempts: int) -> float:
-        """Seconds before the next run, after `attempts` failed runs before this one."""
-        return float(min(self.cap, self.base * 2**attempts))
+    def retries(self, job: ProcrastinateJob) -> bool:
+        return self.backoff.retries(job.attempts + 1)
 
     def get_retry_decision(
         self, *, exception: BaseException, job: ProcrastinateJob
     ) -> RetryDecision | None:
-        if job.attempts + 1 >= self.max_attempts:
+        if not self.retries(job):
             return None
         when = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
-            seconds=self.delay(job.attempts)
+            seconds=self.backoff.delay(job.attempts + 1)
         )
         return RetryDecision(retry_at=when)
+
+
+# The job again, `%s` seconds from now, its attempts kept (waiting is not failing). A job
+# like it already waiting (procrastinate's queueing lock) takes its place instead.
+_DEFER_AGAIN = (
+    "INSERT INTO procrastinate_jobs (queue_name, task_name, priority, lock, queueing_lock,"
+    " args, scheduled_at, attempts)"
+    " SELECT queue_name, task_name, priority, lock, queueing_lock, args,"
+    " now() + make_interval(secs => %s), attempts FROM procrastinate_jobs WHERE id = %s"
+    " ON CONFLICT DO NOTHING"
+)
 
 
 def reconcile_cron(interval: float) -> str:
@@ -77,7 +89,6 @@ class PgWorker:
 
     def __init__(
         self,
-        conninfo: str,
         pool: AsyncConnectionPool,
         handlers: Mapping[str, JobHandler],
         *,
@@ -88,20 +99,25 @@ class PgWorker:
         reconcile: Callable[[], Awaitable[None]] | None = None,
         reconcile_interval: float = 24 * 3600,
         observer: JobObserver | None = None,
+        lock_retry: float = 1.0,
     ) -> None:
-        self.pool = pool  # for the installation advisory locks
+        self.pool = pool  # procrastinate's and the installation advisory locks'
         self.handlers = handlers
         self.concurrency = concurrency
         self.heartbeat = heartbeat
         self.stalled_after = stalled_after
         self.observer = observer
+        self.lock_retry = lock_retry
+        self.retry = retry or CappedBackoff()
         self.running = 0
         self.retried_stalled = 0
-        self.app = App(connector=PsycopgConnector(conninfo=conninfo, min_size=1))
+        self.deferred = 0  # jobs sent back to the queue because their installation was busy
+        # No connection parameters: `start` hands procrastinate the pool.
+        self.app = App(connector=PsycopgConnector())
         self.app.task(
             name=TASK_NAME,
             queue=QUEUE_NAME,
-            retry=retry or CappedBackoff(),
+            retry=self.retry,
             pass_context=True,
         )(self._run_job)
         if reconcile is not None:
@@ -117,7 +133,7 @@ class PgWorker:
         self._tasks: list[asyncio.Task[Any]] = []
 
     async def start(self) -> None:
-        await self.app.open_async()
+        await self.app.open_async(pool=self.pool)
         worker = self.app.run_worker_async(
             queues=[QUEUE_NAME],
             concurrency=self.concurrency,
@@ -138,7 +154,7 @@ class PgWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        await self.app.close_async()
+        await self.app.close_async()  # Leaves the pool open: its owner closes it.
 
     @property
     def alive(self) -> bool:
@@ -146,38 +162,63 @@ class PgWorker:
 
     async def _run_job(self, context: JobContext, job: dict[str, Any]) -> None:
         plain = job_from_args({"job": job})
-        handler = self.handlers.get(plain.kind)
-        started = time.monotonic()
-        outcome = "retry"
+        running = context.job
+        job_id = running.id or 0  # Only a job not yet deferred has none.
         self.running += 1
         try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {plain.kind!r}")
-            async with self._installation_lock(plain):
-                with job_logging(plain):
-                    await handler(plain)
-            outcome = "done"
+            async with self._installation_lock(plain) as held:
+                if not held:
+                    await self._defer_again(job_id, plain)
+                    return
+
+                async def complete() -> None:
+                    """procrastinate records success when this task returns."""
+
+                async def will_retry(exc: Exception) -> bool:
+                    return self.retry.retries(running)
+
+                await run_job(
+                    plain,
+                    self.handlers.get(plain.kind),
+                    context=job_log_context(plain, job_id, running.attempts + 1),
+                    complete=complete,
+                    fail=will_retry,
+                    observer=self.observer,
+                    reraise=True,  # procrastinate records the failure, by self.retry
+                )
         finally:
             self.running -= 1
-            if self.observer is not None:
-                self.observer.job_finished(plain.kind, outcome, time.monotonic() - started)
+
+    async def _defer_again(self, job_id: int, job: Job) -> None:
+        """Its installation is busy: the job goes back to the queue for a little while, and
+        this run ends (successfully, so procrastinate counts no failed attempt)."""
+        async with self.pool.connection() as conn:
+            await conn.execute(_DEFER_AGAIN, (self.lock_retry, job_id))
+        self.deferred += 1
+        log.info("installation busy: job deferred", extra=job_log_context(job, job_id, 0))
+        if self.observer is not None:
+            self.observer.job_finished(job.kind, "deferred", 0.0)
 
     @contextlib.asynccontextmanager
-    async def _installation_lock(self, job: Job) -> AsyncIterator[None]:
-        """Shared for a repository's job, exclusive for an installation-wide one.
+    async def _installation_lock(self, job: Job) -> AsyncIterator[bool]:
+        """Shared for a repository's job, exclusive for an installation-wide one; yields
+        whether it was had (never waits for it).
 
         A session lock on a connection of our own: if this process dies, PostgreSQL drops
         the connection and with it the lock.
         """
         whole = job.serial_key.endswith(":*")
-        take = "pg_advisory_lock" if whole else "pg_advisory_lock_shared"
+        take = "pg_try_advisory_lock" if whole else "pg_try_advisory_lock_shared"
         give = "pg_advisory_unlock" if whole else "pg_advisory_unlock_shared"
         key = f"fundbot:installation:{job.installation_id}"
         async with self.pool.connection() as conn:
-            await conn.set_autocommit(True)
-            await conn.execute(f"SELECT {take}(hashtext(%s))", (key,))
+            cur = await conn.execute(f"SELECT {take}(hashtext(%s))", (key,))
+            row = await cur.fetchone()
+            if not (row and row[0]):
+                yield False
+                return
             try:
-                yield
+                yield True
             finally:
                 await conn.execute(f"SELECT {give}(hashtext(%s))", (key,))
 

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fundbot.jobs.model import ClaimedJob, Job
 from fundbot.logs import job_context
@@ -43,6 +43,78 @@ class Queue(Protocol):
 
 class JobObserver(Protocol):
     def job_finished(self, kind: str, outcome: str, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """When a failed job runs again: after `base`, 2·base, 4·base... seconds, never more
+    than `cap`; `max_attempts` runs in all."""
+
+    max_attempts: int = 5
+    base: float = 30.0
+    cap: float = 3600.0
+
+    def retries(self, runs: int) -> bool:
+        """Whether a job that has now failed `runs` times runs again."""
+        return runs < self.max_attempts
+
+    def delay(self, runs: int) -> float:
+        """Seconds before the next run of a job that has now failed `runs` times."""
+        return float(min(self.cap, self.base * 2 ** (runs - 1)))
+
+
+def job_log_context(job: Job, job_id: int, attempt: int) -> dict[str, Any]:
+    """What each log line about a job's outcome names."""
+    return {
+        "job_id": job_id,
+        "kind": job.kind,
+        "installation_id": job.installation_id,
+        "repository": job.repository,
+        "delivery_id": job.delivery_id,
+        "attempt": attempt,
+    }
+
+
+async def run_job(
+    job: Job,
+    handler: JobHandler | None,
+    *,
+    context: Mapping[str, Any],
+    complete: Callable[[], Awaitable[None]],
+    fail: Callable[[Exception], Awaitable[bool]],
+    observer: JobObserver | None = None,
+    reraise: bool = False,
+) -> str:
+    """Run one job's handler to an outcome (done, retry or failed), for either queue.
+
+    `complete` records success; `fail` records a failure and says whether the job will run
+    again. With `reraise` the failure propagates afterwards, for a queue (procrastinate)
+    that records it by itself. A cancelled job (shutting down) records nothing: the queue
+    gives it to a worker again.
+    """
+    started = time.monotonic()
+    try:
+        if handler is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        with job_logging(job):
+            await handler(job)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        retry = await fail(exc)
+        outcome = "retry" if retry else "failed"
+        level = logging.WARNING if retry else logging.ERROR
+        log.log(level, "job %s", outcome, extra=dict(context), exc_info=True)
+        if observer is not None:
+            observer.job_finished(job.kind, outcome, time.monotonic() - started)
+        if reraise:
+            raise
+        return outcome
+    await complete()
+    log.info("job done", extra=dict(context))
+    if observer is not None:
+        observer.job_finished(job.kind, "done", time.monotonic() - started)
+    return "done"
 
 
 @dataclass
@@ -86,36 +158,22 @@ class WorkerPool:
     async def run_one(self, claimed: ClaimedJob) -> str:
         """Run one claimed job to an outcome: done, retry or failed."""
         job = claimed.job
-        context = {
-            "job_id": claimed.id,
-            "kind": job.kind,
-            "installation_id": job.installation_id,
-            "repository": job.repository,
-            "delivery_id": job.delivery_id,
-            "attempt": claimed.attempts,
-        }
-        handler = self.handlers.get(job.kind)
-        started = time.monotonic()
+
+        async def complete() -> None:
+            await self.queue.complete(claimed)
+
+        async def fail(exc: Exception) -> bool:
+            return await self.queue.fail(claimed, f"{type(exc).__name__}: {exc}")
+
         self.running += 1
         try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
-            with job_logging(job):
-                await handler(job)
-        except asyncio.CancelledError:
-            # Shutting down: the job stays `running` on disk and is requeued at next start.
-            raise
-        except Exception as exc:
-            retry = await self.queue.fail(claimed, f"{type(exc).__name__}: {exc}")
-            outcome = "retry" if retry else "failed"
-            level = logging.WARNING if retry else logging.ERROR
-            log.log(level, "job %s", outcome, extra=context, exc_info=True)
-        else:
-            await self.queue.complete(claimed)
-            outcome = "done"
-            log.info("job done", extra=context)
+            return await run_job(
+                job,
+                self.handlers.get(job.kind),
+                context=job_log_context(job, claimed.id, claimed.attempts),
+                complete=complete,
+                fail=fail,
+                observer=self.observer,
+            )
         finally:
             self.running -= 1
-        if self.observer is not None:
-            self.observer.job_finished(job.kind, outcome, time.monotonic() - started)
-        return outcome
