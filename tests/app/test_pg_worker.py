@@ -99,9 +99,11 @@ async def test_a_busy_installation_defers_the_job_instead_of_blocking_a_worker(
             await queue.enqueue(
                 [Job("scan_installation", 7), Job("scan_repository", 7, repository="acme/shop")]
             )
-            await _until(lambda: sum(w.deferred for w in workers) >= 1, "a job deferred")
-            # The first job still runs, and the deferred one's worker is not held.
-            assert len(active) == 1
+            await _until(
+                lambda: len(active) == 1 and sum(w.deferred for w in workers) >= 1,
+                "one job running, the other deferred",
+            )
+            # The deferred job's worker is not held waiting for the lock.
             assert sum(w.running for w in workers) == 1
             release.set()
             await _until(lambda: len(done) == 2, "both jobs done")

@@ -58,6 +58,10 @@ class CappedBackoff(BaseRetryStrategy):
         return RetryDecision(retry_at=when)
 
 
+# Advisory locks are database-wide: the schema in the key keeps two deployments (or two
+# test runs) in one database, each in its own schema, from waiting on each other.
+_LOCK_KEY = "hashtext(current_schema() || ':' || %s)"
+
 # The job again, `%s` seconds from now, its attempts kept (waiting is not failing). A job
 # like it already waiting (procrastinate's queueing lock) takes its place instead.
 _DEFER_AGAIN = (
@@ -212,7 +216,7 @@ class PgWorker:
         give = "pg_advisory_unlock" if whole else "pg_advisory_unlock_shared"
         key = f"fundbot:installation:{job.installation_id}"
         async with self.pool.connection() as conn:
-            cur = await conn.execute(f"SELECT {take}(hashtext(%s))", (key,))
+            cur = await conn.execute(f"SELECT {take}({_LOCK_KEY})", (key,))
             row = await cur.fetchone()
             if not (row and row[0]):
                 yield False
@@ -220,7 +224,7 @@ class PgWorker:
             try:
                 yield True
             finally:
-                await conn.execute(f"SELECT {give}(hashtext(%s))", (key,))
+                await conn.execute(f"SELECT {give}({_LOCK_KEY})", (key,))
 
     async def _recover_stalled(self) -> None:
         """Give the jobs of silent workers back to the queue (at least once a heartbeat)."""
