@@ -140,3 +140,27 @@ async def test_forgetting_an_installation_keeps_what_was_queued_after_it(
     async with backend.workers(handlers, concurrency=1):
         await wait_for(lambda: "o/after" in ran)
     assert forgot.is_set()
+
+
+async def test_a_job_queued_before_an_uninstall_absorbs_nothing_queued_after_it(
+    backend: Backend,
+) -> None:
+    """Issue 13, item 3: a full scan waiting from before the uninstall must not absorb the
+    reinstall's identical scan (the forget would then delete both): it queues beside it,
+    and a scan runs after the forget."""
+    order: list[str] = []
+
+    async def handle_scan(job: Job) -> None:
+        order.append("scan")
+
+    async def handle_forget(job: Job) -> None:
+        await backend.queue.forget_installation(1)
+        order.append("forget")
+
+    await backend.queue.enqueue([Job("scan_installation", 1)])
+    await backend.queue.enqueue([Job("forget_installation", 1)])
+    await backend.queue.enqueue([Job("scan_installation", 1)])  # the reinstall's
+    assert (await backend.queue.counts())["queued"] == 3
+    handlers = {"scan_installation": handle_scan, "forget_installation": handle_forget}
+    async with backend.workers(handlers, concurrency=1):
+        await wait_for(lambda: "forget" in order and "scan" in order[order.index("forget") :])

@@ -187,11 +187,48 @@ class PgQueue:
             return cur.rowcount
 
 
+# An uninstall ends de-duplication with what its installation queued before it: a job
+# waiting from before (a full scan) must not absorb an identical one queued after the
+# forget (the reinstall's full scan), which the forget would then delete with it. Their
+# queueing locks get a suffix, so identical later jobs queue beside them.
+_RETIRE_QUEUEING_LOCKS = """
+UPDATE procrastinate_jobs SET queueing_lock = queueing_lock || '|before-forget:' || id
+ WHERE queue_name = %(queue)s AND status = 'todo' AND queueing_lock IS NOT NULL
+   AND (args->'job'->>'installation_id')::bigint = ANY(%(installations)s::bigint[])
+   AND position('|before-forget:' in queueing_lock) = 0
+"""
+
+
 async def write_batch(
     conn: AsyncConnection[Any], batch: Sequence[Submission], now: float
 ) -> list[bool]:
-    """New deliveries and all their jobs, in one statement; False for a delivery recorded
-    before (by id, or by body digest within REPLAY_WINDOW), which then queues nothing."""
+    """New deliveries and all their jobs; False for a delivery recorded before (by id, or
+    by body digest within REPLAY_WINDOW), which then queues nothing.
+
+    One statement per batch; a batch holding a forget_installation job is written in
+    segments, each ending with such a submission, and the installation's waiting jobs stop
+    de-duplicating once its forget is in (see _RETIRE_QUEUEING_LOCKS)."""
+    results: list[bool] = []
+    start = 0
+    for end, submission in enumerate(batch, start=1):
+        forgotten = [j.installation_id for j in submission.jobs if j.kind == "forget_installation"]
+        if not forgotten:
+            continue
+        segment = await _write_segment(conn, batch[start:end], now)
+        results += segment
+        if segment[-1]:
+            await conn.execute(
+                _RETIRE_QUEUEING_LOCKS, {"queue": QUEUE_NAME, "installations": forgotten}
+            )
+        start = end
+    if start < len(batch):
+        results += await _write_segment(conn, batch[start:], now)
+    return results
+
+
+async def _write_segment(
+    conn: AsyncConnection[Any], batch: Sequence[Submission], now: float
+) -> list[bool]:
     job_n: list[int] = []
     jobs: list[Job] = []
     for n, submission in enumerate(batch, start=1):
