@@ -163,3 +163,22 @@ async def test_the_same_delivery_twice_is_one_job(fake: FakeServer, tmp_path: Pa
     assert finished == 1
     assert github.count("GET", "/installation/repositories") == 1
     assert_right_issues(github)
+
+
+async def test_a_blob_gone_between_tree_and_read_rescans_instead_of_storing_the_error(
+    fake: FakeServer, tmp_path: Path
+) -> None:
+    """A blob the tree just listed answers 404 when a push moves the branch under the scan.
+    The job runs again against the new tree: were the error stored with the old tree's sha,
+    a later scan meeting the same tree again (a file changed back) would trust it and the
+    repository's dependencies would be lost."""
+    github = acme_github()
+    github.fail("GET", r"^/repos/acme/shop/git/blobs/", 404, times=1)
+    serve_registry_fixtures(fake)
+    async with app_under_test(fake, tmp_path, github) as app:
+        await app.install()
+        stored = await app.started.context.store.scan(7, "acme/shop")
+        assert stored is not None
+        assert stored.errors == ()
+        assert retried_jobs(app) == 1
+    assert_right_issues(github)

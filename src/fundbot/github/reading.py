@@ -13,6 +13,7 @@ from typing import Any
 from gidgethub import BadRequest, HTTPException
 
 from fundbot.config import SETTINGS_PATH
+from fundbot.errors import FundbotError
 from fundbot.github.client import GitHubClient
 from fundbot.model import ScanError
 from fundbot.scan import is_ignored, scanner_for, too_big
@@ -130,6 +131,12 @@ async def read_blobs(
             except HTTPException as exc:
                 if transient(exc):
                     raise  # the job retries; a stored scan must not remember a passing outage
+                if exc.status_code == 404:
+                    # Blobs never vanish: the tree just listed this one, so the branch moved
+                    # under the scan (a push racing it). The job retries against the new
+                    # tree; stored with this tree's sha, the error would be trusted by any
+                    # later scan that meets the same tree again.
+                    raise TreeMoved(full_name, entry.path) from exc
                 errors.append(ScanError(entry.path, f"could not be read from GitHub ({exc})"))
                 return
         text = decode_blob(blob)
@@ -140,6 +147,13 @@ async def read_blobs(
 
     await asyncio.gather(*(fetch(e) for e in entries))
     return texts, sorted(errors, key=lambda e: e.manifest)
+
+
+class TreeMoved(FundbotError):
+    """A file the tree listed could not be found: the job retries with a fresh tree."""
+
+    def __init__(self, full_name: str, path: str) -> None:
+        super().__init__(f"{full_name}: {path} changed while it was being read; scanning again")
 
 
 def transient(exc: HTTPException) -> bool:
