@@ -192,9 +192,9 @@ async def main() -> None:
             data = Path(tmp)
             github = FakeGitHub()
             github.add_installation(INSTALLATION, OWNER, repos)
-            cache = FundingCache(app_settings(fake, github, data))
+            cache = await FundingCache.own(app_settings(fake, github, data))
             distinct, uses = prewarm(cache, repos, rng)
-            cache.close()
+            await cache.close()
             serve_registry_fixtures(fake)  # should the cache miss a real name, answer it
             async with app_under_test(fake, data, github, workers=4) as app:
                 phases = [

@@ -294,7 +294,7 @@ def _known_repository(query: PackageQuery) -> str:
 async def run(
     settings: Settings, queries: list[PackageQuery], go_url: str, concurrency: int
 ) -> tuple[float, Resolver]:
-    cache = FundingCache(settings)
+    cache = await FundingCache.own(settings)
     sources = [s for s in REGISTRY_SOURCES if s is not GoSource]
     sources.append(functools.partial(GoSource, go_get_url=go_url))  # type: ignore[arg-type]
     try:
@@ -320,7 +320,7 @@ async def run(
             results = await resolver.resolve(queries)
             elapsed = time.perf_counter() - start
     finally:
-        cache.close()
+        await cache.close()
     assert len(results) == len(queries)
     BUTTONS_LEFT.append(sum(1 for r in results.values() for c in r.channels if "?sponsor" in c.url))
     STAGE_ONE.append(marks[0] if marks else elapsed)

@@ -152,7 +152,8 @@ async def running(
     await queue.start()
     metrics = Metrics()
     async with new_session(settings) as session:
-        cache = FundingCache(settings)
+        # The store's thread and connection: the cache file is attached to it.
+        cache = FundingCache(settings, store)
         ctx = app_context(settings, session, store, queue, cache, pacing, metrics)
         pool = WorkerPool(
             queue,
@@ -181,7 +182,7 @@ async def running(
             with contextlib.suppress(asyncio.CancelledError):
                 await timer
             await pool.stop()
-            cache.close()
+            await cache.close()
             await queue.close()
             await store.close()
 

@@ -65,7 +65,7 @@ async def running_postgres(
     worker: PgWorker | None = None
     try:
         async with new_session(settings) as session:
-            cache = PgFundingCache(settings, url)
+            cache = PgFundingCache(settings, pool)
             ctx = app_context(settings, session, store, queue, cache, pacing, metrics)
             checks = [store.ping, _schema_check(pool)]
             if role != "web":
@@ -107,7 +107,7 @@ async def running_postgres(
             finally:
                 if worker is not None:
                     await worker.stop()
-                cache.close()
+                await cache.close()
     finally:
         await queue.close()
         await pool.close()

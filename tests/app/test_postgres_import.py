@@ -27,10 +27,10 @@ async def sqlite_deployment(data_dir: Path) -> None:
         await store.set_meta("bot_login", "fundbot[bot]")
     finally:
         await store.close()
-    cache = FundingCache(Settings().with_overrides(data_dir=data_dir))
+    cache = await FundingCache.own(Settings().with_overrides(data_dir=data_dir))
     channel = FundingChannel("github", "https://github.com/sponsors/chalk", "chalk", "npm:funding")
     cache.put_many([PackageFunding("npm", "chalk", None, (channel,), time.time())])
-    cache.close()
+    await cache.close()
 
 
 IMPORT = ["db", "--env-file", "/nonexistent", "import-sqlite"]

@@ -1,16 +1,21 @@
-"""The funding cache: round trips, TTLs per kind, SQLite persistence, damaged rows, validators."""
+"""The funding cache: round trips, TTLs per kind, SQLite persistence, damaged rows, validators,
+and SQLite only ever on the cache's own thread."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
+from threading import get_ident
 
 import aiohttp
 import pytest
 
 from fundbot.model import FundingChannel, FundingPlanOffer, PackageFunding
+from fundbot.resolve.http import HttpClient
+from fundbot.resolve.resolver import resolve_funding
 from fundbot.settings import Settings
 from fundbot.storage.funding_cache import (
     MAX_STORED_BODY,
@@ -19,6 +24,9 @@ from fundbot.storage.funding_cache import (
     funding_from_json,
     funding_to_json,
 )
+from fundbot.storage.store import Store
+from tests.builders import dep
+from tests.fakes.registries import serve_npm
 from tests.fakes.server import FakeServer
 
 
@@ -52,10 +60,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, clock: Clock) -> Iterator[FundingCache]:
-    cache = FundingCache(Settings().with_overrides(data_dir=tmp_path), clock=clock)
+async def cache(tmp_path: Path, clock: Clock) -> AsyncIterator[FundingCache]:
+    cache = await FundingCache.own(Settings().with_overrides(data_dir=tmp_path), clock=clock)
     yield cache
-    cache.close()
+    await cache.close()
 
 
 @pytest.mark.parametrize("funding", [FOUND, NOT_FOUND])
@@ -73,20 +81,43 @@ def test_damaged_entries_read_as_missing(text: str) -> None:
     assert funding_from_json(text) is None
 
 
-def test_persists_across_instances(tmp_path: Path, clock: Clock) -> None:
+async def test_persists_across_instances(tmp_path: Path, clock: Clock) -> None:
     """A new cache object on the same data dir (a new process) finds the stored entries."""
     settings = Settings().with_overrides(data_dir=tmp_path)
-    first = FundingCache(settings, clock=clock)
+    first = await FundingCache.own(settings, clock=clock)
     first.put_many([FOUND, NOT_FOUND])
-    first.close()
-    second = FundingCache(settings, clock=clock)
+    await first.close()
+    second = await FundingCache.own(settings, clock=clock)
     try:
-        assert second.get_many([FOUND.key, NOT_FOUND.key, ("npm", "other")]) == {
+        assert await second.load([FOUND.key, NOT_FOUND.key, ("npm", "other")]) == {
             FOUND.key: FOUND,
             NOT_FOUND.key: NOT_FOUND,
         }
     finally:
-        second.close()
+        await second.close()
+
+
+async def test_the_store_s_thread_carries_the_cache_file(tmp_path: Path, clock: Clock) -> None:
+    """Shared with the store (the App), the cache writes its own file, which a cache of the
+    CLI on the same data dir reads; the store's file holds none of its tables."""
+    settings = Settings().with_overrides(data_dir=tmp_path)
+    store = Store(tmp_path / "state.sqlite3")
+    await store.open()
+    try:
+        shared = FundingCache(settings, store, clock=clock)
+        shared.put_many([FOUND])
+        await shared.close()
+        assert await store.ping()  # closing the cache leaves the store's connection open
+    finally:
+        await store.close()
+    cli = await FundingCache.own(settings, clock=clock)
+    try:
+        assert await cli.load([FOUND.key]) == {FOUND.key: FOUND}
+    finally:
+        await cli.close()
+    with closing(sqlite3.connect(tmp_path / "state.sqlite3")) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "funding" not in tables
 
 
 @pytest.mark.parametrize(
@@ -97,38 +128,40 @@ def test_persists_across_instances(tmp_path: Path, clock: Clock) -> None:
         (24 * 3600 + 1, set()),
     ],
 )
-def test_ttl_by_kind(cache: FundingCache, clock: Clock, elapsed: float, expected: set[str]) -> None:
+async def test_ttl_by_kind(
+    cache: FundingCache, clock: Clock, elapsed: float, expected: set[str]
+) -> None:
     """Found entries live 24 h, not-found ones 6 h, in memory and on disk alike."""
     cache.put_many([FOUND, NOT_FOUND])
+    await cache.flush()
     clock.now += elapsed
-    assert {k[1] for k in cache.get_many([FOUND.key, NOT_FOUND.key])} == expected
+    assert {k[1] for k in await cache.load([FOUND.key, NOT_FOUND.key])} == expected
     cache._memory.clear()
-    assert {k[1] for k in cache.get_many([FOUND.key, NOT_FOUND.key])} == expected
+    assert {k[1] for k in await cache.load([FOUND.key, NOT_FOUND.key])} == expected
 
 
-def test_damaged_row_on_disk_is_ignored(cache: FundingCache, tmp_path: Path) -> None:
+async def test_damaged_row_on_disk_is_ignored(cache: FundingCache, tmp_path: Path) -> None:
     """A row someone damaged on disk is skipped and the rest still answer."""
     cache.put_many([FOUND, NOT_FOUND])
-    cache.close()
-    with sqlite3.connect(cache.path) as conn:
+    await cache.flush()
+    with closing(sqlite3.connect(cache.path)) as conn, conn:
         conn.execute("UPDATE funding SET data = 'garbage' WHERE name = 'nope'")
-    conn.close()
     cache._memory.clear()
-    assert cache.get_many([FOUND.key, NOT_FOUND.key]) == {FOUND.key: FOUND}
+    assert await cache.load([FOUND.key, NOT_FOUND.key]) == {FOUND.key: FOUND}
 
 
-def test_validators_stored_only_with_a_validator(cache: FundingCache) -> None:
+async def test_validators_stored_only_with_a_validator(cache: FundingCache) -> None:
     """A body is kept only when the server gave an ETag or Last-Modified, and not if huge."""
     cache.store_validators("https://r/a", {"etag": '"1"'}, b"body a")
     cache.store_validators("https://r/b", {"Content-Type": "application/json"}, b"body b")
     # Random bytes do not compress: over the limit even after zlib.
     cache.store_validators("https://r/c", {"Last-Modified": "x"}, os.urandom(MAX_STORED_BODY))
-    cache.flush()
-    stored = cache.validators("https://r/a")
+    await cache.flush()
+    stored = await cache.validators("https://r/a")
     assert stored is not None
     assert (stored.body, stored.headers()) == (b"body a", {"If-None-Match": '"1"'})
-    assert cache.validators("https://r/b") is None
-    assert cache.validators("https://r/c") is None
+    assert await cache.validators("https://r/b") is None
+    assert await cache.validators("https://r/c") is None
 
 
 async def test_conditional_client(fake: FakeServer, cache: FundingCache) -> None:
@@ -147,23 +180,63 @@ async def test_conditional_client(fake: FakeServer, cache: FundingCache) -> None
     assert client.revalidated == 1
 
 
-def test_damaged_cache_file_is_set_aside(tmp_path: Path, clock: Clock) -> None:
+async def test_damaged_cache_file_is_set_aside(tmp_path: Path, clock: Clock) -> None:
     """A cache file that is not a database is moved aside; the cache works from empty."""
     settings = Settings().with_overrides(data_dir=tmp_path)
     (tmp_path / "funding-cache.sqlite3").write_bytes(b"this is not sqlite" * 100)
-    cache = FundingCache(settings, clock=clock)
+    cache = await FundingCache.own(settings, clock=clock)
     try:
-        assert cache.get_many([FOUND.key]) == {}
+        assert await cache.load([FOUND.key]) == {}
         cache.put_many([FOUND])
-        assert cache.get_many([FOUND.key]) == {FOUND.key: FOUND}
+        await cache.flush()
+        cache._memory.clear()
+        assert await cache.load([FOUND.key]) == {FOUND.key: FOUND}
     finally:
-        cache.close()
+        await cache.close()
     assert (tmp_path / "funding-cache.damaged").exists()
 
 
-def test_validators_forgotten_when_the_server_stops_sending_them(cache: FundingCache) -> None:
-    """A fresh 200 without ETag/Last-Modified drops the stored body it replaces."""
+async def test_validators_forgotten_when_the_server_stops_sending_them(
+    cache: FundingCache,
+) -> None:
+    """A fresh 200 without ETag/Last-Modified drops the stored body it replaces, on disk too."""
     cache.store_validators("https://r/a", {"ETag": '"1"'}, b"old")
-    cache.flush()
+    await cache.flush()
     cache.store_validators("https://r/a", {}, b"new")
-    assert cache.validators("https://r/a") is None
+    assert await cache.validators("https://r/a") is None
+    await cache.flush()
+    assert await cache._read_validators("https://r/a") is None
+    cache.store_validators("https://r/a", {"ETag": '"2"'}, b"again")
+    stored = await cache.validators("https://r/a")
+    assert stored is not None
+    assert stored.body == b"again"
+
+
+async def test_sqlite_runs_only_on_the_cache_thread_during_a_resolve(
+    fake: FakeServer, settings: Settings, http: HttpClient
+) -> None:
+    """Cold run (reads, validators, writes) and warm rerun: every statement the cache's
+    connection runs, runs off the event loop's thread; the warm rerun makes no request."""
+    serve_npm(fake, "@babel/core")
+    fake.add("GET", "/npm/missing/latest", status=404)
+    store = Store(settings.data_dir / "state.sqlite3")
+    await store.open()
+    threads: set[int] = set()
+    await store.run(
+        lambda: store.connection().set_trace_callback(lambda _: threads.add(get_ident()))
+    )
+    cache = FundingCache(settings, store)
+    deps = [dep("@babel/core"), dep("missing")]
+    try:
+        await resolve_funding(deps, settings, http, cache, github_token=None)
+        requests = fake.count()
+        cache._memory.clear()  # the warm rerun reads the disk
+        found, stats = await resolve_funding(deps, settings, http, cache, github_token=None)
+    finally:
+        await cache.close()
+        await store.close()
+    assert fake.count() == requests
+    assert stats.cache_hits == 2
+    assert len(found) == 2
+    assert threads
+    assert get_ident() not in threads

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,10 +60,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def cache(settings: Settings, clock: Clock) -> Iterator[FundingCache]:
-    cache = FundingCache(settings, clock=clock)
+async def cache(settings: Settings, clock: Clock) -> AsyncIterator[FundingCache]:
+    cache = await FundingCache.own(settings, clock=clock)
     yield cache
-    cache.close()
+    await cache.close()
 
 
 def resolver(
@@ -204,15 +204,15 @@ async def test_warm_rerun_makes_no_request(
     serve_pypi(fake, "flask")
     fake.add("GET", "/npm/missing/latest", status=404)
     queries = [q("npm", "@babel/core"), q("pypi", "flask"), q("npm", "missing")]
-    first_cache = FundingCache(settings, clock=clock)
+    first_cache = await FundingCache.own(settings, clock=clock)
     first = await resolver(settings, http, first_cache).resolve(queries)
-    first_cache.close()
+    await first_cache.close()
     requests_before = fake.count()
     github = FakeGitHub()
-    second_cache = FundingCache(settings, clock=clock)
+    second_cache = await FundingCache.own(settings, clock=clock)
     r = resolver(settings, http, second_cache, github)
     second = await r.resolve(queries)
-    second_cache.close()
+    await second_cache.close()
     assert fake.count() == requests_before == 3
     assert github.seen == []
     assert second == first

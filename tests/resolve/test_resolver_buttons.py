@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -57,10 +57,10 @@ def acme_main(via: str) -> tuple[FundingChannel, ...]:
 
 
 @pytest.fixture
-def cache(settings: Settings) -> Iterator[FundingCache]:
-    cache = FundingCache(settings)
+async def cache(settings: Settings) -> AsyncIterator[FundingCache]:
+    cache = await FundingCache.own(settings)
     yield cache
-    cache.close()
+    await cache.close()
 
 
 async def resolve(

@@ -134,7 +134,7 @@ class Resolver:
         self._deadlines = HostDeadlines(self.settings.http_deadline)
         for client in self._clients.values():
             client.deadlines = self._deadlines
-        results = self._from_cache(unique)
+        results = await self._from_cache(unique)
         missing = {key: query for key, query in unique.items() if key not in results}
         self._report(len(results), len(unique))
         if not missing:
@@ -153,10 +153,11 @@ class Resolver:
         self._report(len(unique), len(unique))
         return results
 
-    def _from_cache(
+    async def _from_cache(
         self, unique: dict[PackageKey, PackageQuery]
     ) -> dict[PackageKey, PackageFunding]:
-        cached = self.cache.get_many(unique)
+        # One trip to the cache's disk thread for the whole run, not one per package.
+        cached = await self.cache.load(unique)
         if self.github_token:
             # Learnt without a token: now that there is one, GitHub has more to say.
             cached = {k: v for k, v in cached.items() if v.unknown_reason != NO_TOKEN_REASON}
@@ -344,8 +345,11 @@ async def resolve_funding(
         progress=progress,
         waiting=waiting,
     )
-    results = await resolver.resolve(queries)
-    cache.flush()
+    try:
+        results = await resolver.resolve(queries)
+    finally:
+        # Validators learnt by a run that failed or was cancelled are kept too.
+        await cache.flush()
     resolver.stats.skipped = len(skipped)
     return dict(results), resolver.stats
 
@@ -362,7 +366,7 @@ async def resolve_dependencies(
     """Resolve a scan's dependencies with one session, one client and the persistent cache;
     the token given, else the one in the settings."""
     token = github_token or settings.github_token.reveal() or None
-    cache = FundingCache(settings)
+    cache = await FundingCache.own(settings)
     try:
         async with new_session(settings) as session:
             return await resolve_funding(
@@ -376,4 +380,4 @@ async def resolve_dependencies(
                 waiting=waiting,
             )
     finally:
-        cache.close()
+        await cache.close()

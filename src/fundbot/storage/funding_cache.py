@@ -1,7 +1,9 @@
-"""Funding results and HTTP validators, cached in memory and in SQLite under the data dir."""
+"""Funding results and HTTP validators, cached in memory and in SQLite under the data dir,
+reached only through a SqliteThread."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -19,6 +21,7 @@ from fundbot.resolve.base import PackageKey
 from fundbot.resolve.http import HttpClient, Response
 from fundbot.settings import Settings
 from fundbot.storage.private_files import prepare_database
+from fundbot.storage.sqlite_thread import SqliteThread
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +29,12 @@ SCHEMA_VERSION = 1
 MEMORY_ENTRIES = 100_000
 # Larger documents (PyPI with every release) are refetched rather than kept.
 MAX_STORED_BODY = 256 * 1024
+# The cache file is ATTACHed as `funding_cache` on the thread's connection.
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS funding (
+CREATE TABLE IF NOT EXISTS funding_cache.funding (
     ecosystem TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, expires_at REAL NOT NULL,
     PRIMARY KEY (ecosystem, name));
-CREATE TABLE IF NOT EXISTS validators (
+CREATE TABLE IF NOT EXISTS funding_cache.validators (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, body BLOB NOT NULL, stored_at REAL);
 """
 
@@ -81,12 +85,25 @@ def funding_from_json(text: str) -> PackageFunding | None:
 
 
 class FundingCache:
-    """PackageFunding per (ecosystem, name): TTLCache in memory, SQLite on disk."""
+    """PackageFunding per (ecosystem, name): TTLCache in memory, a SQLite file on disk.
+
+    The disk is reached only through a `SqliteThread` (the store's in the App, one of its own
+    in the CLI), so the event loop never waits on SQLite: `load` reads what a run needs into
+    memory before the run looks, `put_many` and the validators' changes stay in memory until
+    `flush` writes them in one transaction. The file is ATTACHed to the thread's connection, so
+    it stays `funding-cache.sqlite3`, shared by the App and the CLI on one data dir.
+    """
 
     def __init__(
-        self, settings: Settings, *, clock: Clock = time.time, path: Path | None = None
+        self,
+        settings: Settings,
+        db: SqliteThread | None,
+        *,
+        clock: Clock = time.time,
+        path: Path | None = None,
     ) -> None:
         self.settings = settings
+        self.db = db
         self.clock = clock
         self.path = path or settings.data_dir / "funding-cache.sqlite3"
         ttl = max(settings.cache_ttl_found, settings.cache_ttl_not_found)
@@ -94,26 +111,31 @@ class FundingCache:
         self._memory: TTLCache[PackageKey, tuple[float, PackageFunding]] = TTLCache(
             MEMORY_ENTRIES, ttl, timer=clock
         )
-        self._db: sqlite3.Connection | None = None
-        # Written in one transaction with the next put_many/close, not one per response.
+        # Written in one transaction by the next flush, not one per response.
+        self._rows: dict[PackageKey, tuple[Any, ...]] = {}
         self._pending: dict[str, tuple[str | None, str | None, bytes, float]] = {}
+        self._forgotten: set[str] = set()
+        self._writing: dict[str, tuple[str | None, str | None, bytes, float]] = {}
+        self._attached = False
+        self._attach_lock = asyncio.Lock()
+        self._owns_thread = False
 
-    def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
-            try:
-                self._db = _open(self.path)
-            except sqlite3.DatabaseError:
-                # A damaged cache only costs a refetch: set it aside and start afresh.
-                log.warning("damaged funding cache set aside", extra={"path": str(self.path)})
-                self.path.replace(self.path.with_suffix(".damaged"))
-                self._db = _open(self.path)
-        return self._db
+    @classmethod
+    async def own(
+        cls, settings: Settings, *, clock: Clock = time.time, path: Path | None = None
+    ) -> FundingCache:
+        """A cache with a thread of its own (the CLI, tools): `close` stops the thread."""
+        thread = SqliteThread(path or settings.data_dir / "funding-cache.sqlite3", "fundbot-cache")
+        await thread.run(thread._connect_memory)
+        cache = cls(settings, thread, clock=clock, path=path)
+        cache._owns_thread = True
+        return cache
 
-    def close(self) -> None:
-        self.flush()
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+    async def close(self) -> None:
+        await self.flush()
+        if self._owns_thread and self.db is not None:
+            await self.db._close_connection()
+            self.db = None
 
     def ttl_for(self, funding: PackageFunding) -> float:
         if is_negative(funding):
@@ -121,8 +143,9 @@ class FundingCache:
         return self.settings.cache_ttl_found
 
     # -- funding ---------------------------------------------------------------------
-    def get_many(self, keys: Iterable[PackageKey]) -> dict[PackageKey, PackageFunding]:
-        """Every unexpired entry for keys: memory first, then one pass over SQLite."""
+    async def load(self, keys: Iterable[PackageKey]) -> dict[PackageKey, PackageFunding]:
+        """Every unexpired entry for keys: memory first, then one trip to the disk's thread
+        for the rest; what is found stays in memory."""
         now = self.clock()
         found: dict[PackageKey, PackageFunding] = {}
         missing: list[PackageKey] = []
@@ -132,13 +155,9 @@ class FundingCache:
                 found[key] = entry[1]
             else:
                 missing.append(key)
-        if missing:
-            found.update(self._load(missing, now))
-        return found
-
-    def _load(self, keys: list[PackageKey], now: float) -> dict[PackageKey, PackageFunding]:
-        found: dict[PackageKey, PackageFunding] = {}
-        for key, data, expires_at in self._read_funding(keys, now):
+        if not missing:
+            return found
+        for key, data, expires_at in await self._read_funding(missing, now):
             funding = funding_from_json(data)
             if funding is None:
                 log.warning("damaged cache entry ignored", extra={"package": ":".join(key)})
@@ -148,53 +167,125 @@ class FundingCache:
         return found
 
     def put_many(self, results: Iterable[PackageFunding]) -> None:
-        """Store results, each with the TTL its kind (found, not found) deserves."""
+        """Keep results, each with the TTL its kind (found, not found) deserves; in memory
+        now, on disk at the next `flush`."""
         now = self.clock()
-        rows = []
         for funding in results:
             expires_at = now + self.ttl_for(funding)
             self._memory[funding.key] = (expires_at, funding)
-            rows.append((funding.ecosystem, funding.name, funding_to_json(funding), expires_at))
-        self._write(rows, [(url, *row) for url, row in self._pending.items()])
-        self._pending.clear()
+            self._rows[funding.key] = (
+                funding.ecosystem,
+                funding.name,
+                funding_to_json(funding),
+                expires_at,
+            )
+
+    async def flush(self) -> None:
+        """Write what put_many and the validators left pending, in one transaction."""
+        rows, validators, forgotten = self._rows, self._pending, self._forgotten
+        if not (rows or validators or forgotten):
+            return
+        self._rows, self._pending, self._forgotten = {}, {}, set()
+        # Still answered from memory while the write is under way.
+        self._writing = validators
+        try:
+            await self._write(
+                list(rows.values()),
+                [(url, *row) for url, row in validators.items()],
+                sorted(forgotten),
+            )
+        finally:
+            self._writing = {}
 
     # -- the disk half: what a backend (SQLite here, PostgreSQL in pg_funding_cache) supplies
-    def _read_funding(self, keys: list[PackageKey], now: float) -> Iterable[FundingRow]:
+    def _thread(self) -> SqliteThread:
+        if self.db is None:
+            raise RuntimeError("the funding cache is closed")
+        return self.db
+
+    async def _attach(self) -> None:
+        """ATTACH the cache file to the thread's connection, once."""
+        if self._attached:
+            return
+        async with self._attach_lock:
+            if not self._attached:
+                thread = self._thread()
+                await thread.run(_attach_setting_damage_aside, thread, self.path)
+                self._attached = True
+
+    async def _read_funding(self, keys: list[PackageKey], now: float) -> list[FundingRow]:
         """(key, stored JSON, expiry) of each unexpired entry found for keys."""
-        conn = self._conn()
-        for key in keys:
-            row = conn.execute(
-                "SELECT data, expires_at FROM funding WHERE ecosystem = ? AND name = ?", key
-            ).fetchone()
-            if row is not None and row[1] > now:
-                yield key, row[0], row[1]
+        await self._attach()
+        thread = self._thread()
 
-    def _write(self, funding: list[tuple[Any, ...]], validators: list[tuple[Any, ...]]) -> None:
-        """Funding rows and pending validators, in one transaction."""
-        with self._conn() as conn:
-            conn.executemany("INSERT OR REPLACE INTO funding VALUES (?, ?, ?, ?)", funding)
-            conn.executemany("INSERT OR REPLACE INTO validators VALUES (?, ?, ?, ?, ?)", validators)
+        def read() -> list[FundingRow]:
+            conn = thread.connection()
+            found = []
+            for key in keys:
+                row = conn.execute(
+                    "SELECT data, expires_at FROM funding_cache.funding"
+                    " WHERE ecosystem = ? AND name = ?",
+                    key,
+                ).fetchone()
+                if row is not None and row[1] > now:
+                    found.append((key, row[0], row[1]))
+            return found
 
-    def _read_validators(self, url: str) -> tuple[Any, ...] | None:
-        return cast(
-            "tuple[Any, ...] | None",
-            self._conn()
-            .execute("SELECT etag, last_modified, body FROM validators WHERE url = ?", (url,))
-            .fetchone(),
-        )
+        return await thread.run(read)
 
-    def _delete_validators(self, url: str) -> None:
-        with self._conn() as conn:
-            conn.execute("DELETE FROM validators WHERE url = ?", (url,))
+    async def _write(
+        self, funding: list[tuple[Any, ...]], validators: list[tuple[Any, ...]], gone: list[str]
+    ) -> None:
+        """Funding rows, validators and forgotten validators, in one transaction."""
+        await self._attach()
+        thread = self._thread()
 
-    def flush(self) -> None:
-        """Write pending validators."""
-        if self._pending:
-            self.put_many(())
+        def write() -> None:
+            conn = thread.connection()
+            conn.execute("BEGIN")
+            try:
+                conn.executemany(
+                    "DELETE FROM funding_cache.validators WHERE url = ?",
+                    [(url,) for url in gone],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO funding_cache.funding VALUES (?, ?, ?, ?)", funding
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO funding_cache.validators VALUES (?, ?, ?, ?, ?)",
+                    validators,
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        await thread.run(write)
+
+    async def _read_validators(self, url: str) -> tuple[Any, ...] | None:
+        await self._attach()
+        thread = self._thread()
+
+        def read() -> tuple[Any, ...] | None:
+            return cast(
+                "tuple[Any, ...] | None",
+                thread.connection()
+                .execute(
+                    "SELECT etag, last_modified, body FROM funding_cache.validators WHERE url = ?",
+                    (url,),
+                )
+                .fetchone(),
+            )
+
+        return await thread.run(read)
 
     # -- HTTP validators -----------------------------------------------------------
-    def validators(self, url: str) -> Validators | None:
-        row = self._pending.get(url) or self._read_validators(url)
+    async def validators(self, url: str) -> Validators | None:
+        if url in self._forgotten:
+            return None
+        row = self._pending.get(url) or self._writing.get(url)
+        if row is None:
+            row = await self._read_validators(url)
         if row is None:
             return None
         try:
@@ -210,13 +301,15 @@ class FundingCache:
         packed = zlib.compress(body) if etag or last_modified else b""
         if packed and len(packed) <= MAX_STORED_BODY:
             self._pending[url] = (etag, last_modified, packed, self.clock())
+            self._forgotten.discard(url)
         else:
             self.forget_validators(url)
 
     def forget_validators(self, url: str) -> None:
-        """Drop what is stored for url: it describes an outdated body."""
+        """Drop what is stored for url (on disk at the next flush): it describes an outdated
+        body."""
         self._pending.pop(url, None)
-        self._delete_validators(url)
+        self._forgotten.add(url)
 
 
 @dataclass
@@ -227,7 +320,7 @@ class ConditionalHttpClient(HttpClient):
     revalidated: int = 0
 
     async def get(self, url: str, *, headers: Mapping[str, str] | None = None) -> Response:
-        stored = self.cache.validators(url) if self.cache is not None else None
+        stored = await self.cache.validators(url) if self.cache is not None else None
         sent = {**(headers or {}), **(stored.headers() if stored else {})}
         response = await super().get(url, headers=sent)
         if response.status == 304 and stored is not None:
@@ -241,16 +334,26 @@ class ConditionalHttpClient(HttpClient):
         return response
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(prepare_database(path), timeout=10)
+def _attach_setting_damage_aside(thread: SqliteThread, path: Path) -> None:
+    conn = thread.connection()
     try:
-        # WAL: several workers of one App instance read and write the same file.
-        conn.execute("PRAGMA journal_mode=WAL")
+        _attach_file(conn, path)
+    except sqlite3.DatabaseError:
+        # A damaged cache only costs a refetch: set it aside and start afresh.
+        log.warning("damaged funding cache set aside", extra={"path": str(path)})
+        path.replace(path.with_suffix(".damaged"))
+        _attach_file(conn, path)
+
+
+def _attach_file(conn: sqlite3.Connection, path: Path) -> None:
+    conn.execute("ATTACH DATABASE ? AS funding_cache", (str(prepare_database(path)),))
+    try:
+        # WAL: several workers, and the CLI, read and write the same file.
+        conn.execute("PRAGMA funding_cache.journal_mode=WAL")
         conn.executescript(_SCHEMA)
     except sqlite3.DatabaseError:
-        conn.close()
+        conn.execute("DETACH DATABASE funding_cache")
         raise
-    return conn
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

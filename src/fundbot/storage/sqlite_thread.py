@@ -34,8 +34,22 @@ class SqliteThread:
         self._db = db
         return db
 
+    def _connect_memory(self) -> sqlite3.Connection:
+        """An empty in-memory main database, for a user that ATTACHes its own file."""
+        self._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        return self._db
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on the connection's thread; fn reaches the connection by `connection()`.
+        What shares the thread (the funding cache with the store) goes through here."""
+        return await self._run(fn, *args)
+
+    def connection(self) -> sqlite3.Connection:
+        """The connection, for a function running on the thread (via `run`)."""
+        return self._conn()
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
