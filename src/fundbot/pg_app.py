@@ -65,7 +65,11 @@ async def running_postgres(
     worker: PgWorker | None = None
     try:
         async with new_session(settings) as session:
-            cache = PgFundingCache(settings, pool)
+            # Its own two connections, as it had one before: resolves never wait on the
+            # store's and the queue's pool, nor they on the cache.
+            cache_pool = AsyncConnectionPool(url, min_size=1, max_size=2, open=False)
+            await cache_pool.open(wait=True, timeout=10.0)
+            cache = PgFundingCache(settings, cache_pool)
             ctx = app_context(settings, session, store, queue, cache, pacing, metrics)
             checks = [store.ping, _schema_check(pool)]
             if role != "web":
@@ -108,6 +112,7 @@ async def running_postgres(
                 if worker is not None:
                     await worker.stop()
                 await cache.close()
+                await cache_pool.close()
     finally:
         await queue.close()
         await pool.close()
