@@ -384,13 +384,13 @@ async def test_a_refused_vanity_host_reaches_the_plan_as_address_refused(
         go_get_url="https://{path}?go-get=1"
     )
     dns = FakeDNS({"internal.corp": _one("10.20.30.40")})
-    cache = FundingCache(settings)
+    cache = await FundingCache.own(settings)
     try:
         async with _session(settings, dns) as session:
             resolver = Resolver(settings, HttpClient(session, settings), cache, sources=[GoSource])
             found = await resolver.resolve([PackageQuery("go", "internal.corp/tools/x")])
     finally:
-        cache.close()
+        await cache.close()
     funding = found[("go", "internal.corp/tools/x")]
     assert funding.unchecked_kind == "address_refused"
     entry = UnfundedPackage(
