@@ -351,8 +351,11 @@ def main() -> None:
                 ghe_host=f"127.0.0.1:{gh_server.port}",
                 ghe_protocol="http",
                 data_dir=Path(data_dir),
+                # A Go mirror written in full is an operator-configured host, exempt from
+                # the address guard (a bare `https://{path}` host would be refused here).
+                go_get_url=go_server.url + "/{path}?go-get=1",
             )
-            go_url = go_server.url + "/{path}?go-get=1"
+            go_url = settings.go_get_url
             concurrency = args.github_concurrency
             cold, first = asyncio.run(run(settings, queries, go_url, concurrency))
             cold_requests = sum(s.count() for s in every)
